@@ -1,0 +1,58 @@
+"""create_app(settings): the Starlette application, its routes and its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+
+from .config import Settings
+from .federation.client import create_client
+from .store.db import Database
+from .store.migrations import ensure_migrated
+from .web.errors import EXCEPTION_HANDLERS
+from .web.routes import build_routes
+from .worker import Worker
+
+log = logging.getLogger("fediverse_skills.app")
+
+
+def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlette:
+    """Build the app. The lifespan owns the database engine, the HTTP client and,
+    when ``run_worker`` (default: ``settings.run_worker_in_process``), a worker task."""
+    with_worker = settings.run_worker_in_process if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        db = Database.open(settings.database_url)
+        try:
+            await db.ping()
+            await ensure_migrated(db)
+        except BaseException:
+            await db.close()
+            raise
+        http = create_client(settings.base_url)
+        stop = asyncio.Event()
+        worker_task: asyncio.Task[None] | None = None
+        if with_worker:
+            worker_task = asyncio.create_task(Worker(db).run(stop), name="worker")
+        log.info("instance ready", extra={"fields": {
+            "base_url": settings.base_url, "database": db.dialect, "worker": with_worker}})
+        try:
+            yield {"db": db, "http": http, "settings": settings}
+        finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
+            await http.aclose()
+            await db.close()
+
+    return Starlette(
+        routes=build_routes(),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )

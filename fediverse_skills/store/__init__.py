@@ -1,0 +1,1 @@
+"""Persistence: tables, queries and durable queues. The only package that imports SQLAlchemy."""

@@ -1,0 +1,87 @@
+"""Local user accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .tables import users
+
+
+class UsernameTaken(Exception):
+    """A user with this name already exists."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    summary: str
+    is_admin: bool
+    password_hash: str | None
+    rsa_public_pem: str
+    ed25519_public: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    display_name: str
+    is_admin: bool
+    password_hash: str | None
+    rsa_private_pem: str
+    rsa_public_pem: str
+    ed25519_private: str
+    ed25519_public: str
+    created_at: datetime
+
+
+_PUBLIC_COLUMNS = (
+    users.c.id, users.c.username, users.c.display_name, users.c.summary, users.c.is_admin,
+    users.c.password_hash, users.c.rsa_public_pem, users.c.ed25519_public, users.c.created_at,
+)
+
+
+async def insert_user(conn: AsyncConnection, new: NewUser) -> User:
+    try:
+        result = await conn.execute(
+            insert(users)
+            .values(
+                username=new.username,
+                display_name=new.display_name,
+                summary="",
+                is_admin=new.is_admin,
+                password_hash=new.password_hash,
+                rsa_private_pem=new.rsa_private_pem,
+                rsa_public_pem=new.rsa_public_pem,
+                ed25519_private=new.ed25519_private,
+                ed25519_public=new.ed25519_public,
+                created_at=new.created_at,
+            )
+            .returning(*_PUBLIC_COLUMNS)
+        )
+    except IntegrityError:
+        raise UsernameTaken(new.username) from None
+    return User(**result.one()._asdict())
+
+
+async def get_by_username(conn: AsyncConnection, username: str) -> User | None:
+    row = (
+        await conn.execute(select(*_PUBLIC_COLUMNS).where(users.c.username == username))
+    ).one_or_none()
+    return None if row is None else User(**row._asdict())
+
+
+async def get_by_id(conn: AsyncConnection, user_id: int) -> User | None:
+    row = (await conn.execute(select(*_PUBLIC_COLUMNS).where(users.c.id == user_id))).one_or_none()
+    return None if row is None else User(**row._asdict())
+
+
+async def count_users(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.count()).select_from(users))).scalar_one())

@@ -1,0 +1,66 @@
+"""Worker heartbeats: which background workers are alive, for /healthz and the admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .tables import worker_heartbeats
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    worker_id: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+
+
+async def beat(
+    conn: AsyncConnection, *, worker_id: str, hostname: str, pid: int,
+    started_at: datetime, now: datetime,
+) -> None:
+    """Record that a worker is alive (insert on first beat, update afterwards)."""
+    values = {"worker_id": worker_id, "hostname": hostname, "pid": pid,
+              "started_at": started_at, "last_seen_at": now}
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(worker_heartbeats).values(**values).on_conflict_do_update(
+        index_elements=[worker_heartbeats.c.worker_id], set_={"last_seen_at": now}
+    )
+    await conn.execute(stmt)
+
+
+async def forget(conn: AsyncConnection, worker_id: str) -> None:
+    await conn.execute(delete(worker_heartbeats).where(worker_heartbeats.c.worker_id == worker_id))
+
+
+async def prune(conn: AsyncConnection, older_than: datetime) -> int:
+    result = await conn.execute(
+        delete(worker_heartbeats).where(worker_heartbeats.c.last_seen_at < older_than)
+    )
+    return int(result.rowcount)
+
+
+async def alive(conn: AsyncConnection, since: datetime) -> list[Heartbeat]:
+    rows = await conn.execute(
+        select(worker_heartbeats)
+        .where(worker_heartbeats.c.last_seen_at >= since)
+        .order_by(worker_heartbeats.c.started_at)
+    )
+    return [Heartbeat(**row._asdict()) for row in rows]
+
+
+async def count_alive(conn: AsyncConnection, since: datetime) -> int:
+    result = await conn.execute(
+        select(func.count()).select_from(worker_heartbeats)
+        .where(worker_heartbeats.c.last_seen_at >= since)
+    )
+    return int(result.scalar_one())
+
+
+__all__ = ["Heartbeat", "alive", "beat", "count_alive", "forget", "prune"]

@@ -1,0 +1,1 @@
+"""Starlette: parse the request, call one service, render the result. No business rules here."""
