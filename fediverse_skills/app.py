@@ -40,8 +40,16 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
         worker_task: asyncio.Task[None] | None = None
         if with_worker:
             worker_task = asyncio.create_task(Worker(db).run(stop), name="worker")
-        log.info("instance ready", extra={"fields": {
-            "base_url": settings.base_url, "database": db.dialect, "worker": with_worker}})
+        log.info(
+            "instance ready",
+            extra={
+                "fields": {
+                    "base_url": settings.base_url,
+                    "database": db.dialect,
+                    "worker": with_worker,
+                }
+            },
+        )
         try:
             yield {"db": db, "http": http, "settings": settings}
         finally:

@@ -14,7 +14,8 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from . import __version__
 from .config import ConfigError, Settings, ensure_secret_key, load_settings
@@ -41,6 +42,7 @@ class CommandError(Exception):
 
 
 # ---------------------------------------------------------------------------- helpers
+
 
 async def open_database(settings: Settings, *, migrate_sqlite: bool) -> Database:
     """Open and check the database. An embedded SQLite database is migrated on the spot;
@@ -97,6 +99,7 @@ async def _until_signalled(stop: asyncio.Event) -> None:
 
 # ---------------------------------------------------------------------------- commands
 
+
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn  # imported here: only `serve` needs it
 
@@ -111,8 +114,12 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         settings = ensure_secret_key(settings)
         app = create_app(settings)
         config = uvicorn.Config(
-            app, log_config=None, proxy_headers=False, server_header=False,
-            timeout_graceful_shutdown=10, lifespan="on",
+            app,
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+            lifespan="on",
         )
         server = uvicorn.Server(config)
         log.info("serving %s on http://%s:%d", settings.base_url, host, port)
@@ -151,8 +158,10 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     if before == after:
         print(f"The database is up to date (revision {', '.join(sorted(after))}).")
     else:
-        print(f"Migrated the database from {', '.join(sorted(before)) or 'empty'} "
-              f"to {', '.join(sorted(after))}.")
+        print(
+            f"Migrated the database from {', '.join(sorted(before)) or 'empty'} "
+            f"to {', '.join(sorted(after))}."
+        )
     return 0
 
 
@@ -160,8 +169,9 @@ def _read_password(args: argparse.Namespace) -> str | None:
     if args.password_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise CommandError("--password-stdin was given but standard input is empty",
-                               EXIT_MISTAKE)
+            raise CommandError(
+                "--password-stdin was given but standard input is empty", EXIT_MISTAKE
+            )
         return line.rstrip("\r\n")
     if sys.stdin.isatty():
         first = getpass.getpass("Password (empty for none): ")
@@ -203,6 +213,7 @@ async def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- parser
 
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -219,55 +230,72 @@ def _port(text: str) -> int:
     return value
 
 
-Command = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="A federated, co-created skills profile on ActivityPub. "
-                    "Settings come from FEDSKILLS_* environment variables "
-                    "(see docs/configuration.md).",
+        "Settings come from FEDSKILLS_* environment variables "
+        "(see docs/configuration.md).",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    serve = sub.add_parser("serve", help="run the web server (and, on SQLite, the worker)",
-                           description="Run the web server. On SQLite it also migrates the "
-                           "database and runs the background worker in the same process.")
-    serve.add_argument("--host", help="address to listen on (default FEDSKILLS_HOST or "
-                       "127.0.0.1)")
-    serve.add_argument("--port", type=_port, help="port to listen on (default FEDSKILLS_PORT "
-                       "or 8000)")
+    serve = sub.add_parser(
+        "serve",
+        help="run the web server (and, on SQLite, the worker)",
+        description="Run the web server. On SQLite it also migrates the "
+        "database and runs the background worker in the same process.",
+    )
+    serve.add_argument("--host", help="address to listen on (default FEDSKILLS_HOST or 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_port, help="port to listen on (default FEDSKILLS_PORT or 8000)"
+    )
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="run a background worker process",
-                            description="Run a background worker that drains the durable "
-                            "queues. Run several on PostgreSQL.")
+    worker = sub.add_parser(
+        "worker",
+        help="run a background worker process",
+        description="Run a background worker that drains the durable "
+        "queues. Run several on PostgreSQL.",
+    )
     worker.add_argument("--once", action="store_true", help="run one pass and exit")
     worker.set_defaults(func=cmd_worker)
 
-    migrate = sub.add_parser("migrate", help="bring the database schema up to date",
-                             description="Run all pending migrations (alembic upgrade head).")
+    migrate = sub.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        description="Run all pending migrations (alembic upgrade head).",
+    )
     migrate.set_defaults(func=cmd_migrate)
 
-    create = sub.add_parser("create-user", help="create a local account",
-                            description="Create a local account with fresh signing keys.")
+    create = sub.add_parser(
+        "create-user",
+        help="create a local account",
+        description="Create a local account with fresh signing keys.",
+    )
     create.add_argument("name", help="username: letters a-z, digits and _ (at most 30)")
     create.add_argument("--admin", action="store_true", help="make the account an admin")
-    create.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of standard input")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
     create.set_defaults(func=cmd_create_user)
 
-    token = sub.add_parser("token", help="manage API tokens",
-                           description="Manage bearer tokens for the JSON API.")
-    token_sub = token.add_subparsers(dest="token_command", metavar="ACTION",
-                                     parser_class=_Parser)
+    token = sub.add_parser(
+        "token", help="manage API tokens", description="Manage bearer tokens for the JSON API."
+    )
+    token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
     token_sub.required = True
-    token_create = token_sub.add_parser("create", help="print a new bearer token for a user",
-                                        description="Create a bearer token for NAME and print "
-                                        "it on standard output (shown once).")
+    token_create = token_sub.add_parser(
+        "create",
+        help="print a new bearer token for a user",
+        description="Create a bearer token for NAME and print it on standard output (shown once).",
+    )
     token_create.add_argument("name", help="the user the token acts for")
     token_create.add_argument("--label", help="a note to recognise the token by")
     token_create.set_defaults(func=cmd_token_create)
@@ -289,8 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         return _fail(str(exc), exc.code)
     except DatabaseUnavailable as exc:
-        return _fail(f"{exc}; check FEDSKILLS_DATABASE_URL and that the database server is "
-                     "running", EXIT_FAILURE)
+        return _fail(
+            f"{exc}; check FEDSKILLS_DATABASE_URL and that the database server is running",
+            EXIT_FAILURE,
+        )
     except NotMigrated as exc:
         return _fail(str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:

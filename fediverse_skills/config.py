@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 PREFIX = "FEDSKILLS_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/fediverse-skills.db"
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -37,28 +37,49 @@ class SettingDoc:
 # Every setting, its default as shown to admins, and one line of help.
 # docs/configuration.md must mention each name (a test checks).
 SETTINGS: tuple[SettingDoc, ...] = (
-    SettingDoc("FEDSKILLS_BASE_URL", "http://127.0.0.1:8000",
-               "Public origin of the instance (scheme, host and optional port; no path)."),
-    SettingDoc("FEDSKILLS_DATABASE_URL", DEFAULT_DATABASE_URL,
-               "SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db. "
-               "The default SQLite file lives in FEDSKILLS_DATA_DIR."),
-    SettingDoc("FEDSKILLS_SECRET_KEY", "(generated into DATA_DIR/secret_key)",
-               "Secret for sessions and tokens. Set it explicitly when several machines share a "
-               "database."),
-    SettingDoc("FEDSKILLS_ALLOW_PRIVATE_ADDRESSES", "false",
-               "Allow federation with peers on loopback and private addresses (tests, demos)."),
-    SettingDoc("FEDSKILLS_DATA_DIR", "./data",
-               "Directory for the SQLite database, the generated secret key and uploads."),
+    SettingDoc(
+        "FEDSKILLS_BASE_URL",
+        "http://127.0.0.1:8000",
+        "Public origin of the instance (scheme, host and optional port; no path).",
+    ),
+    SettingDoc(
+        "FEDSKILLS_DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db. "
+        "The default SQLite file lives in FEDSKILLS_DATA_DIR.",
+    ),
+    SettingDoc(
+        "FEDSKILLS_SECRET_KEY",
+        "(generated into DATA_DIR/secret_key)",
+        "Secret for sessions and tokens. Set it explicitly when several machines share a database.",
+    ),
+    SettingDoc(
+        "FEDSKILLS_ALLOW_PRIVATE_ADDRESSES",
+        "false",
+        "Allow federation with peers on loopback and private addresses (tests, demos).",
+    ),
+    SettingDoc(
+        "FEDSKILLS_DATA_DIR",
+        "./data",
+        "Directory for the SQLite database, the generated secret key and uploads.",
+    ),
     SettingDoc("FEDSKILLS_HOST", "127.0.0.1", "Address `serve` listens on."),
     SettingDoc("FEDSKILLS_PORT", "8000", "Port `serve` listens on."),
-    SettingDoc("FEDSKILLS_IN_PROCESS_WORKER", "auto",
-               "Run the background worker inside `serve`: auto (yes on SQLite, no on PostgreSQL), "
-               "true or false."),
+    SettingDoc(
+        "FEDSKILLS_IN_PROCESS_WORKER",
+        "auto",
+        "Run the background worker inside `serve`: auto (yes on SQLite, no on PostgreSQL), "
+        "true or false.",
+    ),
     SettingDoc("FEDSKILLS_LOG_LEVEL", "info", "debug, info, warning or error."),
-    SettingDoc("FEDSKILLS_LOG_FORMAT", "text", "text (human readable) or json (one object a line)."),
-    SettingDoc("FEDSKILLS_ENV_FILE", ".env",
-               "Optional file of KEY=VALUE lines read before the environment (the environment "
-               "wins)."),
+    SettingDoc(
+        "FEDSKILLS_LOG_FORMAT", "text", "text (human readable) or json (one object a line)."
+    ),
+    SettingDoc(
+        "FEDSKILLS_ENV_FILE",
+        ".env",
+        "Optional file of KEY=VALUE lines read before the environment (the environment wins).",
+    ),
 )
 
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
@@ -83,6 +104,8 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", normalise_base_url(self.base_url))
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
+        if self.secret_key and len(self.secret_key) < 32:
+            raise ConfigError("FEDSKILLS_SECRET_KEY must be at least 32 characters long")
         if not 0 < self.port < 65536:
             raise ConfigError(f"FEDSKILLS_PORT must be between 1 and 65535, not {self.port}")
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
@@ -185,7 +208,7 @@ def read_env_file(path: Path) -> dict[str, str]:
         if not stripped or stripped.startswith("#"):
             continue
         if stripped.startswith("export "):
-            stripped = stripped[len("export "):]
+            stripped = stripped[len("export ") :]
         key, sep, val = stripped.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
@@ -208,9 +231,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values = {k: v for k, v in merged.items() if k.startswith(PREFIX)}
     unknown = sorted(set(values) - KNOWN_NAMES)
     if unknown:
-        raise ConfigError(
-            f"unknown setting {unknown[0]}; see docs/configuration.md for the list"
-        )
+        raise ConfigError(f"unknown setting {unknown[0]}; see docs/configuration.md for the list")
 
     def get(name: str, default: str) -> str:
         return values.get(PREFIX + name, default)
@@ -246,8 +267,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def ensure_secret_key(settings: Settings) -> Settings:
     """Return settings with a secret key, generating and storing one on first run."""
     if settings.secret_key:
-        if len(settings.secret_key) < 32:
-            raise ConfigError("FEDSKILLS_SECRET_KEY must be at least 32 characters long")
         return settings
     path = settings.data_dir / SECRET_KEY_FILE
     try:

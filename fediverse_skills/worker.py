@@ -7,6 +7,7 @@ On SQLite one worker runs inside ``serve``. On PostgreSQL any number of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -38,7 +39,10 @@ class Worker:
 
     async def heartbeat(self) -> None:
         await worker_service.heartbeat(
-            self.db, worker_id=self.worker_id, hostname=self.hostname, pid=self.pid,
+            self.db,
+            worker_id=self.worker_id,
+            hostname=self.hostname,
+            pid=self.pid,
             started_at=self.started_at,
         )
         self._last_beat = asyncio.get_running_loop().time()
@@ -67,10 +71,8 @@ class Worker:
                     log.exception("worker iteration failed")
                     done = 0
                 if not done:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=IDLE_SLEEP)
-                    except TimeoutError:
-                        pass
         finally:
             try:
                 await worker_service.stopped(self.db, self.worker_id)

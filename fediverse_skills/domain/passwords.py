@@ -16,5 +16,6 @@ def check_password(password: str) -> None:
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"a password has at most {MAX_LENGTH} characters")
     if password.strip() != password or not password.isprintable():
-        raise WeakPassword("a password cannot start or end with spaces or contain control "
-                           "characters")
+        raise WeakPassword(
+            "a password cannot start or end with spaces or contain control characters"
+        )

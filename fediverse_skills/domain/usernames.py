@@ -8,12 +8,37 @@ MAX_LENGTH = 30
 _PATTERN = re.compile(r"[a-z0-9_]+")
 
 # Names that would collide with routes, well-known accounts or the instance actor.
-RESERVED = frozenset({
-    "actor", "admin", "administrator", "api", "instance", "root", "system",
-    "well-known", "webfinger", "nodeinfo", "inbox", "outbox", "static", "login",
-    "logout", "signup", "settings", "support", "help", "abuse", "postmaster",
-    "hostmaster", "webmaster", "security", "mod", "moderator", "skills",
-})
+RESERVED = frozenset(
+    {
+        "actor",
+        "admin",
+        "administrator",
+        "api",
+        "instance",
+        "root",
+        "system",
+        "well-known",
+        "webfinger",
+        "nodeinfo",
+        "inbox",
+        "outbox",
+        "static",
+        "login",
+        "logout",
+        "signup",
+        "settings",
+        "support",
+        "help",
+        "abuse",
+        "postmaster",
+        "hostmaster",
+        "webmaster",
+        "security",
+        "mod",
+        "moderator",
+        "skills",
+    }
+)
 
 
 class InvalidUsername(ValueError):

@@ -1,1 +1,10 @@
-"""Use cases. Each public function runs one transaction; only here do store and federation meet."""
+"""Use cases. Each public function runs one transaction; only here do store and federation meet.
+
+The handles that callers pass around are re-exported here, so that web/ needs nothing
+from the layers below.
+"""
+
+from ..store.db import Database, DatabaseUnavailable
+from ..store.users import User
+
+__all__ = ["Database", "DatabaseUnavailable", "User"]

@@ -41,7 +41,10 @@ async def create_token(db: Database, username: str, name: str = "") -> IssuedTok
         if user is None:
             raise UnknownUser(username)
         token_id = await tokens.insert_token(
-            conn, user_id=user.id, name=name[:100], token_hash=hash_token(token),
+            conn,
+            user_id=user.id,
+            name=name[:100],
+            token_hash=hash_token(token),
             created_at=datetime.now(UTC),
         )
     return IssuedToken(id=token_id, user=user, token=token)

@@ -17,8 +17,9 @@ async def heartbeat(
 ) -> None:
     now = datetime.now(UTC)
     async with db.transaction() as conn:
-        await workers.beat(conn, worker_id=worker_id, hostname=hostname, pid=pid,
-                           started_at=started_at, now=now)
+        await workers.beat(
+            conn, worker_id=worker_id, hostname=hostname, pid=pid, started_at=started_at, now=now
+        )
         await workers.prune(conn, now - PRUNE_AFTER)
 
 

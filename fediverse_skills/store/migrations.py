@@ -68,8 +68,7 @@ async def ensure_migrated(db: Database) -> None:
         return
     if not current:
         raise NotMigrated(
-            f"the database at {db.safe_url} has no schema yet; "
-            "run `fediverse-skills migrate` first"
+            f"the database at {db.safe_url} has no schema yet; run `fediverse-skills migrate` first"
         )
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current - known:

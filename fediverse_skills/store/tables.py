@@ -50,9 +50,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        assert isinstance(value, datetime)
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)
 
 
 users = Table(
@@ -75,8 +76,9 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("name", String(100), nullable=False, default=""),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),

@@ -35,8 +35,11 @@ async def find_active(conn: AsyncConnection, token_hash: str) -> TokenRecord | N
     row = (
         await conn.execute(
             select(
-                api_tokens.c.id, api_tokens.c.user_id, api_tokens.c.name,
-                api_tokens.c.created_at, api_tokens.c.last_used_at,
+                api_tokens.c.id,
+                api_tokens.c.user_id,
+                api_tokens.c.name,
+                api_tokens.c.created_at,
+                api_tokens.c.last_used_at,
             ).where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
         )
     ).one_or_none()

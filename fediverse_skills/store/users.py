@@ -43,8 +43,15 @@ class NewUser:
 
 
 _PUBLIC_COLUMNS = (
-    users.c.id, users.c.username, users.c.display_name, users.c.summary, users.c.is_admin,
-    users.c.password_hash, users.c.rsa_public_pem, users.c.ed25519_public, users.c.created_at,
+    users.c.id,
+    users.c.username,
+    users.c.display_name,
+    users.c.summary,
+    users.c.is_admin,
+    users.c.password_hash,
+    users.c.rsa_public_pem,
+    users.c.ed25519_public,
+    users.c.created_at,
 )
 
 

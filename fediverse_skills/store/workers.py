@@ -22,15 +22,29 @@ class Heartbeat:
 
 
 async def beat(
-    conn: AsyncConnection, *, worker_id: str, hostname: str, pid: int,
-    started_at: datetime, now: datetime,
+    conn: AsyncConnection,
+    *,
+    worker_id: str,
+    hostname: str,
+    pid: int,
+    started_at: datetime,
+    now: datetime,
 ) -> None:
     """Record that a worker is alive (insert on first beat, update afterwards)."""
-    values = {"worker_id": worker_id, "hostname": hostname, "pid": pid,
-              "started_at": started_at, "last_seen_at": now}
+    values = {
+        "worker_id": worker_id,
+        "hostname": hostname,
+        "pid": pid,
+        "started_at": started_at,
+        "last_seen_at": now,
+    }
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(worker_heartbeats).values(**values).on_conflict_do_update(
-        index_elements=[worker_heartbeats.c.worker_id], set_={"last_seen_at": now}
+    stmt = (
+        dialect_insert(worker_heartbeats)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=[worker_heartbeats.c.worker_id], set_={"last_seen_at": now}
+        )
     )
     await conn.execute(stmt)
 
@@ -57,7 +71,8 @@ async def alive(conn: AsyncConnection, since: datetime) -> list[Heartbeat]:
 
 async def count_alive(conn: AsyncConnection, since: datetime) -> int:
     result = await conn.execute(
-        select(func.count()).select_from(worker_heartbeats)
+        select(func.count())
+        .select_from(worker_heartbeats)
         .where(worker_heartbeats.c.last_seen_at >= since)
     )
     return int(result.scalar_one())

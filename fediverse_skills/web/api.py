@@ -6,8 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..services import tokens
-from ..store.users import User
+from ..services import User, tokens
 from . import context
 from .openapi import OPENAPI
 
@@ -22,7 +21,8 @@ async def current_user(request: Request) -> User:
     user = await tokens.authenticate(context.db(request), credentials.strip())
     if user is None:
         raise HTTPException(
-            401, "the token is invalid or revoked",
+            401,
+            "the token is invalid or revoked",
             headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
         )
     return user
@@ -30,13 +30,15 @@ async def current_user(request: Request) -> User:
 
 async def me(request: Request) -> JSONResponse:
     user = await current_user(request)
-    return JSONResponse({
-        "username": user.username,
-        "acct": f"{user.username}@{context.settings(request).host_name}",
-        "display_name": user.display_name,
-        "is_admin": user.is_admin,
-        "created_at": user.created_at.isoformat(),
-    })
+    return JSONResponse(
+        {
+            "username": user.username,
+            "acct": f"{user.username}@{context.settings(request).host_name}",
+            "display_name": user.display_name,
+            "is_admin": user.is_admin,
+            "created_at": user.created_at.isoformat(),
+        }
+    )
 
 
 async def openapi(request: Request) -> JSONResponse:

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 
 from ..config import Settings
-from ..store.db import Database
+from ..services import Database
 
 
 def db(request: Request) -> Database:

@@ -33,8 +33,11 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", exc_info=exc,
-                  extra={"fields": {"method": request.method, "path": request.url.path}})
+    log.exception(
+        "unhandled error",
+        exc_info=exc,
+        extra={"fields": {"method": request.method, "path": request.url.path}},
+    )
     return error_response(request, 500, "internal error")
 
 

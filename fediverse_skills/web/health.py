@@ -22,10 +22,10 @@ async def healthz(request: Request) -> JSONResponse:
         log.warning("health check failed: %s", result.database)
         return JSONResponse(
             {"status": "error", "database": "unavailable", "version": __version__},
-            status_code=503, headers=headers,
+            status_code=503,
+            headers=headers,
         )
     return JSONResponse(
-        {"status": "ok", "database": "ok", "workers": result.workers_alive,
-         "version": __version__},
+        {"status": "ok", "database": "ok", "workers": result.workers_alive, "version": __version__},
         headers=headers,
     )

@@ -42,12 +42,16 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "The account the token belongs to",
                 "responses": {
-                    "200": {"description": "The account", "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Account"}}
-                    }},
-                    "401": {"description": "Missing, invalid or revoked token", "content": {
-                        "application/json": {"schema": _ERROR}
-                    }},
+                    "200": {
+                        "description": "The account",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Account"}}
+                        },
+                    },
+                    "401": {
+                        "description": "Missing, invalid or revoked token",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
                 },
             }
         }

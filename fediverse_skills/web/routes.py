@@ -16,6 +16,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/healthz", health.healthz, methods=["GET", "HEAD"], name="healthz"),
         Route("/api/openapi.json", api.openapi, methods=["GET"], name="openapi"),
         Route("/api/v1/me", api.me, methods=["GET"], name="api_me"),
-        Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
-              name="static"),
+        Mount(
+            "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+        ),
     ]

@@ -1,0 +1,52 @@
+# The two commands: `make run` (serve an instance) and `make test` (every check CI runs).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck layers alembic-check pytest bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fediverse-skills needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/fediverse-skills migrate
+	$(BIN)/fediverse-skills serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(MAKE) --no-print-directory lint typecheck layers alembic-check pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+layers: $(VENV)/.installed-test
+	$(BIN)/lint-imports
+
+# `alembic check` needs a database at head: use a throwaway SQLite file.
+# (tests/test_migrations.py makes the same comparison on PostgreSQL.)
+alembic-check: $(VENV)/.installed-test
+	@tmp=$$(mktemp -d) && \
+	export FEDSKILLS_ENV_FILE=/dev/null FEDSKILLS_DATABASE_URL="sqlite+aiosqlite:///$$tmp/check.db" && \
+	$(BIN)/alembic -q upgrade head && $(BIN)/alembic check; rc=$$?; rm -rf "$$tmp"; exit $$rc
+
+pytest: $(VENV)/.installed-test
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

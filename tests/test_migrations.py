@@ -1,0 +1,79 @@
+"""Migrations and models agree, on both databases; an unmigrated database is refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, text
+
+from fediverse_skills.store.db import Database
+from fediverse_skills.store.migrations import (
+    NotMigrated,
+    ensure_migrated,
+    head_revisions,
+    script_location,
+    upgrade,
+)
+from fediverse_skills.store.tables import metadata
+
+
+def _diff(conn: Connection) -> list[object]:
+    ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+    return list(compare_metadata(ctx, metadata))
+
+
+async def test_models_and_migrations_agree(db: Database) -> None:
+    """The same check as `alembic check`, on this backend."""
+    async with db.connection() as conn:
+        assert await conn.run_sync(_diff) == []
+    await ensure_migrated(db)
+
+
+async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path}/nested/dir/wal.db")
+    try:
+        await upgrade(db)
+        async with db.connection() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+    finally:
+        await db.close()
+    # WAL mode is persistent: a plain connection sees it too.
+    with sqlite3.connect(tmp_path / "nested" / "dir" / "wal.db") as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_unmigrated_postgres_is_refused_then_migrated(fresh_postgres_url: str) -> None:
+    db = Database.open(fresh_postgres_url)
+    try:
+        with pytest.raises(NotMigrated, match="run `fediverse-skills migrate`"):
+            await ensure_migrated(db)
+        before, after = await upgrade(db)
+        assert before == set()
+        assert after == head_revisions()
+        await ensure_migrated(db)
+        # Running again is a no-op.
+        assert await upgrade(db) == (after, after)
+    finally:
+        await db.close()
+
+
+async def test_database_from_a_newer_version_is_refused(fresh_postgres_url: str) -> None:
+    db = Database.open(fresh_postgres_url)
+    try:
+        await upgrade(db)
+        async with db.transaction() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
+        with pytest.raises(NotMigrated, match="newer version"):
+            await ensure_migrated(db)
+    finally:
+        await db.close()
+
+
+def test_migration_scripts_are_found() -> None:
+    assert (script_location() / "env.py").is_file()
+    assert head_revisions()
