@@ -16,6 +16,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 PREFIX = "FEDSKILLS_"
+TEST_PREFIX = "FEDSKILLS_TEST_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/fediverse-skills.db"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 
@@ -228,7 +229,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     env_file = Path(env.get("FEDSKILLS_ENV_FILE", ".env"))
     merged = {**read_env_file(env_file), **env}
-    values = {k: v for k, v in merged.items() if k.startswith(PREFIX)}
+    # FEDSKILLS_TEST_* variables belong to the test suite, not to the application.
+    values = {
+        k: v for k, v in merged.items() if k.startswith(PREFIX) and not k.startswith(TEST_PREFIX)
+    }
     unknown = sorted(set(values) - KNOWN_NAMES)
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]}; see docs/configuration.md for the list")

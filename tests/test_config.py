@@ -146,3 +146,8 @@ def test_explicit_secret_key_must_be_long(tmp_path: Path) -> None:
         ensure_secret_key(Settings(secret_key=long_key, data_dir=tmp_path)).secret_key == long_key
     )
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_test_suite_variables_are_not_settings(tmp_path: Path) -> None:
+    s = load_settings(env(tmp_path, TEST_POSTGRES_URL="postgresql://x@y/z"))
+    assert s.is_sqlite
