@@ -45,8 +45,19 @@ alembic-check: $(VENV)/.installed-test
 	export FEDSKILLS_ENV_FILE=/dev/null FEDSKILLS_DATABASE_URL="sqlite+aiosqlite:///$$tmp/check.db" && \
 	$(BIN)/alembic -q upgrade head && $(BIN)/alembic check; rc=$$?; rm -rf "$$tmp"; exit $$rc
 
+FEDIFY_PEER := tests/peers/fedify
+
+# npm dependencies of the Fedify interop peer (tests/peers/fedify.py); reinstalled when the
+# lock changes.
+$(FEDIFY_PEER)/node_modules/.installed: $(FEDIFY_PEER)/package.json $(FEDIFY_PEER)/package-lock.json | $(VENV)/.installed-test
+	$(BIN)/python -m tests.peers.fedify && touch $@
+
 pytest: $(VENV)/.installed-test
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		$(MAKE) --no-print-directory $(FEDIFY_PEER)/node_modules/.installed; \
+	else echo "make: node/npm not found; the Fedify interop tests will be skipped (failed under CI=true)"; fi
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info \
+		$(FEDIFY_PEER)/node_modules

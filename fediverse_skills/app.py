@@ -11,14 +11,32 @@ from typing import Any
 from starlette.applications import Starlette
 
 from .config import Settings
-from .federation.client import create_client
+from .federation.client import FederationClient, create_client
+from .federation.uris import LocalUris
+from .services import instance
+from .services.context import Federation
 from .store.db import Database
 from .store.migrations import ensure_migrated
 from .web.errors import EXCEPTION_HANDLERS
 from .web.routes import build_routes
-from .worker import Worker
+from .worker import Worker, federation_sources
 
 log = logging.getLogger("fediverse_skills.app")
+
+
+async def open_federation(settings: Settings, db: Database) -> tuple[Federation, FederationClient]:
+    """The shared federation context and its HTTP client (close the client when done)."""
+    uris = LocalUris(settings.base_url)
+    key = await instance.ensure_key(db)
+    client = create_client(
+        settings.base_url,
+        allow_private=settings.allow_private_addresses,
+        signer=instance.get_signer(uris, key),
+    )
+    fed = Federation(
+        db=db, client=client, uris=uris, allow_private_addresses=settings.allow_private_addresses
+    )
+    return fed, client
 
 
 def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlette:
@@ -32,14 +50,15 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
         try:
             await db.ping()
             await ensure_migrated(db)
+            fed, client = await open_federation(settings, db)
         except BaseException:
             await db.close()
             raise
-        http = create_client(settings.base_url)
         stop = asyncio.Event()
         worker_task: asyncio.Task[None] | None = None
         if with_worker:
-            worker_task = asyncio.create_task(Worker(db).run(stop), name="worker")
+            worker = Worker(db, federation_sources(fed))
+            worker_task = asyncio.create_task(worker.run(stop), name="worker")
         log.info(
             "instance ready",
             extra={
@@ -51,12 +70,12 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
             },
         )
         try:
-            yield {"db": db, "http": http, "settings": settings}
+            yield {"db": db, "http": client, "fed": fed, "settings": settings}
         finally:
             stop.set()
             if worker_task is not None:
                 await worker_task
-            await http.aclose()
+            await client.aclose()
             await db.close()
 
     return Starlette(

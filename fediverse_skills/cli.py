@@ -132,17 +132,22 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from .worker import Worker
+    from .app import open_federation
+    from .worker import Worker, federation_sources
 
     db = await open_database(settings, migrate_sqlite=False)
     stop = asyncio.Event()
     await _until_signalled(stop)
     try:
-        worker = Worker(db)
-        if args.once:
-            await worker.run_once()
-            return 0
-        await worker.run(stop)
+        fed, client = await open_federation(settings, db)
+        try:
+            worker = Worker(db, federation_sources(fed))
+            if args.once:
+                await worker.run_once()
+                return 0
+            await worker.run(stop)
+        finally:
+            await client.aclose()
     finally:
         await db.close()
     return 0

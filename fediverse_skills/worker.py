@@ -15,13 +15,29 @@ import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from .services import deliveries, inbox
 from .services import workers as worker_service
+from .services.context import Federation
 from .store.db import Database, DatabaseUnavailable
 
 log = logging.getLogger("fediverse_skills.worker")
 
-# A job source claims and runs a batch of due work; it returns how many items it handled.
-JobSource = Callable[[Database], Awaitable[int]]
+# A job source claims and runs a batch of due work as the named worker; it returns how many
+# items it handled.
+JobSource = Callable[[str], Awaitable[int]]
+
+
+def federation_sources(fed: Federation) -> list[JobSource]:
+    """The queues a worker drains: the inbox first, then deliveries."""
+
+    async def inbox_items(worker_id: str) -> int:
+        return await inbox.process_due(fed, worker_id)
+
+    async def outgoing(worker_id: str) -> int:
+        return await deliveries.deliver_due(fed, worker_id)
+
+    return [inbox_items, outgoing]
+
 
 IDLE_SLEEP = 1.0
 HEARTBEAT_EVERY = 15.0
@@ -54,7 +70,7 @@ class Worker:
             await self.heartbeat()
         done = 0
         for source in self.sources:
-            done += await source(self.db)
+            done += await source(self.worker_id)
         return done
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -261,3 +261,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         detail = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none"
         parts.append(f"{name}: {detail}")
     terminalreporter.write_line("database-backed tests: " + "; ".join(parts))
+
+
+# The Fedify peer (a real third-party implementation) for interop tests.
+from tests.peers.fedify import fedify_peer  # noqa: E402, F401

@@ -1,31 +1,619 @@
-"""The one outgoing HTTP client. All federation I/O goes through here.
+"""The one outgoing HTTP client. All federation network I/O goes through here.
 
-The app's lifespan creates one :class:`httpx.AsyncClient` with :func:`create_client` and
-shares it, so connections are pooled and kept alive.
+The app's lifespan creates one :class:`FederationClient` with :func:`create_client`, shares
+it (one connection pool, keep-alive) and closes it with :meth:`FederationClient.aclose`.
+
+Server-side request forgery guard
+---------------------------------
+Peers hand us URLs (actor ids, inboxes, key ids, redirects), so every request is guarded:
+
+* every URL, the first and each redirect hop, goes through :func:`.addresses.check_url`
+  (http/https only, no credentials, no forbidden literal IP, no ``localhost``);
+* the address actually dialled is checked. The connection pool uses our own network
+  backend (:class:`_GuardedBackend`): it resolves the host name itself, refuses the
+  connection when *any* resolved address is forbidden (:func:`.addresses.is_forbidden`) and
+  connects to the vetted IP. There is no second lookup between check and connect, so a
+  name that answers a public address to a checker and 127.0.0.1 to the connector (DNS
+  rebinding) gets nowhere. TLS still verifies and sends SNI for the host name, and the
+  ``Host`` header is the host name;
+* redirects are followed by hand (GET only, at most :data:`MAX_REDIRECTS`, no loops, no
+  https -> http downgrade), each hop checked as above;
+* environment proxies and ``.netrc`` are ignored (``trust_env=False``) and no cookies are
+  kept between requests.
+
+Limits: :data:`CONNECT_TIMEOUT` to connect (DNS included), :data:`READ_TIMEOUT` between
+bytes, :data:`TOTAL_TIMEOUT` for a whole call (redirects and body included), and at most
+:data:`MAX_RESPONSE_BYTES` of response body, counted both as received and after gzip
+decoding.
+
+Every failure is a :class:`FetchError` (``.reason``, and ``.status`` when the peer answered
+with an HTTP error status).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import email.utils
+import ipaddress
+import socket
+import ssl
+import typing
+import zlib
+from collections.abc import AsyncIterable as AsyncIterableABC
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+
+import httpcore
 import httpx
 
 from .. import __version__
+from .addresses import FetchError, ForbiddenAddress, check_host, check_url, is_forbidden
+from .media import AS_CONTEXT, is_activitystreams, media_type
+from .safejson import JsonError, loads_object
+
+__all__ = [
+    "ACTIVITY_ACCEPT",
+    "FederationClient",
+    "FetchError",
+    "FetchedDocument",
+    "ForbiddenAddress",
+    "PostResult",
+    "Resolver",
+    "Signer",
+    "create_client",
+    "is_activity_type",
+    "parse_json_object",
+    "system_resolver",
+    "user_agent",
+]
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
+TOTAL_TIMEOUT = 30.0
+MAX_RESPONSE_BYTES = 1_048_576
+MAX_REDIRECTS = 5
 MAX_CONNECTIONS = 200
 MAX_KEEPALIVE = 50
+KEEPALIVE_EXPIRY = 30.0
+# How much of a POST's response body is kept (for logs); the rest is not read.
+POST_BODY_PREFIX = 4096
+# How many of a host's addresses are tried, in resolver order.
+MAX_CONNECT_ATTEMPTS = 4
+MAX_JSON_DEPTH = 64
+
+ACTIVITY_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_CONTEXT}"'
+JRD_ACCEPT = "application/jrd+json, application/json"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+# (method, url, headers about to be sent, body) -> headers to add, e.g. Signature.
+Signer = Callable[[str, str, Mapping[str, str], bytes], Mapping[str, str]]
+# (host, port) -> IP addresses as text, in preference order.
+Resolver = Callable[[str, int], Awaitable[typing.Sequence[str]]]
 
 
 def user_agent(base_url: str) -> str:
     return f"fediverse-skills/{__version__} (+{base_url}/)"
 
 
-def create_client(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
-        limits=httpx.Limits(
-            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE
-        ),
-        follow_redirects=False,
-        headers={"User-Agent": user_agent(base_url)},
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The default resolver: the system's ``getaddrinfo``, TCP addresses only."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )
+    addresses: list[str] = []
+    for _family, _type, _proto, _canonname, sockaddr in infos:
+        address = str(sockaddr[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    """A JSON object fetched with GET. ``final_url`` is the URL after redirects."""
+
+    final_url: str
+    document: dict[str, Any]
+    raw: bytes
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """The peer's answer to a POST, whatever its status. Header names are lower case."""
+
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body_prefix: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+# ----------------------------------------------------------------------------- transport
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, checks and dials. The only place a TCP connection is opened."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._allow_private = allow_private
+        self._resolver = resolver
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def _vetted_addresses(self, host: str, port: int) -> list[str]:
+        check_host(host, allow_private=self._allow_private)
+        try:
+            literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(
+                host
+            )
+        except ValueError:
+            literal = None
+        if literal is not None:
+            candidates = [literal]
+        else:
+            try:
+                answers = await self._resolver(host, port)
+            except OSError as exc:
+                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+            try:
+                candidates = [ipaddress.ip_address(answer) for answer in answers]
+            except ValueError as exc:
+                raise httpcore.ConnectError(f"resolver gave a bad address: {exc}") from exc
+        if not candidates:
+            raise httpcore.ConnectError(f"{host} has no addresses")
+        # One forbidden answer taints the name: refuse it altogether.
+        for ip in candidates:
+            reason = is_forbidden(ip, allow_private=self._allow_private)
+            if reason is not None:
+                raise ForbiddenAddress(f"{host} resolves to forbidden address {ip}: {reason}")
+        return [str(ip) for ip in candidates]
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                addresses = await self._vetted_addresses(host, port)
+                error: Exception | None = None
+                for address in addresses[:MAX_CONNECT_ATTEMPTS]:
+                    try:
+                        return await self._inner.connect_tcp(
+                            address,
+                            port,
+                            timeout=None,
+                            local_address=local_address,
+                            socket_options=socket_options,
+                        )
+                    except httpcore.ConnectError as exc:
+                        error = exc
+                raise error or httpcore.ConnectError(f"cannot connect to {host}")
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"connecting to {host} timed out") from None
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise ForbiddenAddress("unix sockets are not allowed")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+_ERROR_MAP: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProxyError, httpx.ProxyError),
+)
+
+
+@contextlib.contextmanager
+def _map_httpcore_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for source, target in _ERROR_MAP:
+            if isinstance(exc, source):
+                raise target(str(exc) or type(exc).__name__) from exc
+        raise
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterableABC[bytes]) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _map_httpcore_errors():
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        close = getattr(self._stream, "aclose", None)
+        if close is not None:
+            with _map_httpcore_errors():
+                await close()
+
+
+class _GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore pool that dials through :class:`_GuardedBackend`."""
+
+    def __init__(self, *, backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext):
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_KEEPALIVE,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
+            http1=True,
+            http2=False,
+            network_backend=backend,
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, httpx.AsyncByteStream):  # pragma: no cover
+            raise TypeError("an async request body is required")
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _map_httpcore_errors():
+            core_response = await self._pool.handle_async_request(core_request)
+        stream = core_response.stream
+        if not isinstance(stream, AsyncIterableABC):  # pragma: no cover
+            raise TypeError("an async response body is required")
+        return httpx.Response(
+            status_code=core_response.status,
+            headers=core_response.headers,
+            stream=_ResponseStream(stream),
+            extensions=core_response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
+# ----------------------------------------------------------------------------- bodies
+
+
+class _Decoder:
+    """Undoes Content-Encoding with a bound on the output, so a small gzip bomb cannot
+    inflate past the size cap."""
+
+    def __init__(self, content_encoding: str | None) -> None:
+        encoding = (content_encoding or "identity").strip().lower()
+        self._zlib: Any = None
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj(wbits=32 + zlib.MAX_WBITS)
+        elif encoding not in ("identity", ""):
+            raise FetchError(f"unsupported Content-Encoding: {encoding[:40]}")
+
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        """Decode ``chunk``; returns at most ``room + 1`` bytes (one more means: too big)."""
+        if self._zlib is None:
+            return chunk
+        try:
+            return bytes(self._zlib.decompress(chunk, room + 1))
+        except zlib.error as exc:
+            raise FetchError(f"invalid compressed body: {exc}") from None
+
+    def finish(self) -> None:
+        if self._zlib is not None and not self._zlib.eof:
+            raise FetchError("truncated compressed body")
+
+
+async def _read_body(response: httpx.Response, limit: int, *, truncate: bool = False) -> bytes:
+    """Read at most ``limit`` bytes of body (after decoding). Past it: FetchError, or with
+    ``truncate`` the first ``limit`` bytes. Stops reading as soon as the limit is passed."""
+    too_large = FetchError(f"response larger than {limit} bytes")
+    declared = response.headers.get("content-length")
+    if declared is not None and not truncate:
+        try:
+            if int(declared) > limit:
+                raise too_large
+        except ValueError:
+            raise FetchError("invalid Content-Length") from None
+    decoder = _Decoder(response.headers.get("content-encoding"))
+    body = bytearray()
+    received = 0
+    async for chunk in response.aiter_raw():
+        received += len(chunk)
+        if received > limit and not truncate:
+            raise too_large
+        body += decoder.feed(chunk, limit - len(body))
+        if len(body) > limit or received > limit:
+            if truncate:
+                return bytes(body[:limit])
+            raise too_large
+    decoder.finish()
+    return bytes(body)
+
+
+def parse_json_object(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+    """Parse an untrusted JSON object (see :func:`.safejson.loads_object`), or FetchError."""
+    try:
+        return loads_object(raw, max_bytes=len(raw), max_depth=max_depth)
+    except JsonError as exc:
+        raise FetchError(str(exc)) from None
+
+
+def is_activity_type(content_type: str) -> bool:
+    """``application/activity+json``, or ``application/ld+json`` with the AS2 profile."""
+    return is_activitystreams(content_type)
+
+
+# ----------------------------------------------------------------------------- the client
+
+
+class FederationClient:
+    """Guarded outgoing HTTP for federation. One per process; close with :meth:`aclose`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        allow_private: bool = False,
+        signer: Signer | None = None,
+        resolver: Resolver | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        total_timeout: float = TOTAL_TIMEOUT,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+        max_redirects: int = MAX_REDIRECTS,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.allow_private = allow_private
+        self._signer = signer
+        self._total_timeout = total_timeout
+        self._max_bytes = max_bytes
+        self._max_redirects = max_redirects
+        backend = _GuardedBackend(allow_private=allow_private, resolver=resolver or system_resolver)
+        transport = _GuardedTransport(
+            backend=backend, ssl_context=ssl_context or httpx.create_ssl_context()
+        )
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
+            follow_redirects=False,
+            trust_env=False,
+            # Keep no cookies: peers must not be able to track or steer our requests.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+            headers={"User-Agent": user_agent(base_url), "Accept-Encoding": "gzip"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- public calls
+
+    async def fetch_document(self, url: str, *, sign: bool = True) -> FetchedDocument:
+        """GET an ActivityStreams object. Only AS2 content types are accepted, and the
+        document's ``id`` must equal the URL it was finally fetched from."""
+        fetched = await self._get_json(
+            url, accept=ACTIVITY_ACCEPT, content_type_ok=is_activity_type, sign=sign
+        )
+        if fetched.document.get("id") != fetched.final_url:
+            raise FetchError("id does not match the URL it was fetched from")
+        return fetched
+
+    async def fetch_jrd(self, url: str) -> FetchedDocument:
+        """GET a WebFinger (JRD) document, unsigned."""
+        return await self.fetch_json(
+            url,
+            accept=JRD_ACCEPT,
+            content_types=("application/jrd+json", "application/json"),
+            sign=False,
+        )
+
+    async def fetch_json(
+        self,
+        url: str,
+        *,
+        accept: str = "application/json",
+        content_types: Collection[str] = ("application/json",),
+        sign: bool = False,
+    ) -> FetchedDocument:
+        """GET a JSON object (NodeInfo, ...) whose media type is one of ``content_types``
+        (parameters such as charset or profile are allowed)."""
+        wanted = {t.lower() for t in content_types}
+        return await self._get_json(
+            url,
+            accept=accept,
+            content_type_ok=lambda value: media_type(value)[0] in wanted,
+            sign=sign,
+        )
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> PostResult:
+        """POST ``body`` (already signed by the caller). Redirects are not followed. Any
+        HTTP status is returned, not raised; FetchError means no usable answer."""
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                target = self._vet(url)
+                request = self._http.build_request("POST", target, content=body, headers=headers)
+                response = await self._http.send(request, stream=True)
+                try:
+                    try:
+                        prefix = await _read_body(response, POST_BODY_PREFIX, truncate=True)
+                    except (httpx.TransportError, FetchError):
+                        prefix = b""  # the peer answered; its body is only for logs
+                finally:
+                    await response.aclose()
+                return PostResult(
+                    status=response.status_code,
+                    headers=dict(response.headers.items()),
+                    body_prefix=prefix,
+                )
+        except TimeoutError:
+            raise FetchError(f"timed out after {self._total_timeout:g}s") from None
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
+        except httpx.InvalidURL as exc:
+            # httpx parses a redirect's Location itself, even when not following it.
+            raise FetchError(f"invalid URL: {exc}") from None
+
+    # -- internals
+
+    def _vet(self, url: str) -> httpx.URL:
+        check_url(url, allow_private=self.allow_private)
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            raise FetchError(f"invalid URL: {exc}") from None
+        # Check what httpx will actually use too, in case its parser reads the URL
+        # differently from urllib's.
+        if parsed.scheme not in ("http", "https"):
+            raise ForbiddenAddress(f"scheme not allowed: {parsed.scheme}")
+        if parsed.userinfo:
+            raise ForbiddenAddress("credentials in URL are not allowed")
+        check_host(parsed.host, allow_private=self.allow_private)
+        return parsed
+
+    async def _get_json(
+        self,
+        url: str,
+        *,
+        accept: str,
+        content_type_ok: Callable[[str], bool],
+        sign: bool,
+    ) -> FetchedDocument:
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                final_url, content_type, raw = await self._get(
+                    url, accept=accept, content_type_ok=content_type_ok, sign=sign
+                )
+        except TimeoutError:
+            raise FetchError(f"timed out after {self._total_timeout:g}s") from None
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
+        except httpx.InvalidURL as exc:
+            # httpx parses a redirect's Location itself, even when not following it.
+            raise FetchError(f"invalid URL: {exc}") from None
+        return FetchedDocument(
+            final_url=final_url,
+            document=parse_json_object(raw),
+            raw=raw,
+            content_type=content_type,
+        )
+
+    async def _get(
+        self,
+        url: str,
+        *,
+        accept: str,
+        content_type_ok: Callable[[str], bool],
+        sign: bool,
+    ) -> tuple[str, str, bytes]:
+        current = url
+        seen = {url}
+        for hop in range(self._max_redirects + 1):
+            target = self._vet(current)
+            request = self._http.build_request(
+                "GET",
+                target,
+                headers={"Accept": accept, "Date": email.utils.formatdate(usegmt=True)},
+            )
+            if sign and self._signer is not None:
+                request.headers.update(
+                    self._signer("GET", str(target), dict(request.headers.items()), b"")
+                )
+            response = await self._http.send(request, stream=True)
+            try:
+                status = response.status_code
+                if status in REDIRECT_STATUSES:
+                    current = self._next_hop(target, response, seen, hop)
+                    continue
+                if not 200 <= status < 300:
+                    raise FetchError(f"HTTP {status}", status=status)
+                content_type = response.headers.get("content-type", "")
+                if not content_type_ok(content_type):
+                    raise FetchError(f"unacceptable content type: {content_type[:100] or '(none)'}")
+                return current, content_type, await _read_body(response, self._max_bytes)
+            finally:
+                await response.aclose()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _next_hop(
+        self, target: httpx.URL, response: httpx.Response, seen: set[str], hop: int
+    ) -> str:
+        status = response.status_code
+        location = response.headers.get("location")
+        if not location:
+            raise FetchError("redirect without Location", status=status)
+        if hop >= self._max_redirects:
+            raise FetchError(f"more than {self._max_redirects} redirects", status=status)
+        try:
+            next_url = str(target.join(location))
+        except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            raise FetchError(f"invalid redirect Location: {exc}", status=status) from None
+        if next_url in seen:
+            raise FetchError("redirect loop", status=status)
+        if target.scheme == "https" and next_url.lower().startswith("http:"):
+            raise ForbiddenAddress("redirect from https to http")
+        seen.add(next_url)
+        return next_url
+
+
+def _transport_error(exc: httpx.HTTPError) -> FetchError:
+    if isinstance(exc, httpx.TimeoutException):
+        kind = {
+            httpx.ConnectTimeout: "connect",
+            httpx.ReadTimeout: "read",
+            httpx.WriteTimeout: "write",
+            httpx.PoolTimeout: "pool",
+        }.get(type(exc), "")
+        return FetchError(f"{kind} timed out".strip())
+    return FetchError(f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def create_client(
+    base_url: str,
+    *,
+    allow_private: bool = False,
+    signer: Signer | None = None,
+    resolver: Resolver | None = None,
+) -> FederationClient:
+    """The process-wide client. ``allow_private`` is ``settings.allow_private_addresses``;
+    ``signer`` signs GETs as the instance actor."""
+    return FederationClient(
+        base_url=base_url, allow_private=allow_private, signer=signer, resolver=resolver
     )

@@ -107,3 +107,8 @@ def describe_error(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc.__cause__ or exc
     message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     return message
+
+
+# The connection type that store functions take; services pass it along without
+# importing SQLAlchemy themselves.
+Connection = AsyncConnection

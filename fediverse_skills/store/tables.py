@@ -11,12 +11,15 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -64,6 +67,13 @@ users = Table(
     Column("display_name", String(100), nullable=False, default=""),
     Column("summary", Text, nullable=False, default=""),
     Column("is_admin", Boolean, nullable=False, default=False),
+    Column(
+        "manually_approves_followers",
+        Boolean,
+        nullable=False,
+        default=False,
+        server_default=false(),
+    ),
     Column("password_hash", String(200), nullable=True),
     Column("rsa_private_pem", Text, nullable=False),
     Column("rsa_public_pem", Text, nullable=False),
@@ -94,4 +104,161 @@ worker_heartbeats = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False, index=True),
+)
+
+# ----------------------------------------------------------------------------- federation
+
+# Settings the instance keeps for itself, such as the instance actor's key pair.
+instance_keys = Table(
+    "instance_keys",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("rsa_private_pem", Text, nullable=False),
+    Column("rsa_public_pem", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Remote actors we have fetched (a cache, refreshed on Update and on key failures).
+remote_actors = Table(
+    "remote_actors",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uri", String(2048), nullable=False, unique=True),
+    Column("host", String(255), nullable=False, index=True),
+    Column("type", String(50), nullable=False),
+    Column("username", String(255), nullable=False, default=""),
+    Column("name", String(500), nullable=False, default=""),
+    Column("inbox", String(2048), nullable=False),
+    Column("shared_inbox", String(2048), nullable=True),
+    Column("followers", String(2048), nullable=True),
+    Column("url", String(2048), nullable=True),
+    Column("key_id", String(2048), nullable=True, index=True),
+    Column("public_key_pem", Text, nullable=True),
+    Column("document", Text, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime, nullable=True),
+)
+
+# Follow relations between any two actors, named by their URIs (local or remote).
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("follower", String(2048), nullable=False),
+    Column("followee", String(2048), nullable=False, index=True),
+    Column("activity_uri", String(2048), nullable=False, unique=True),
+    Column("state", String(20), nullable=False),  # pending | accepted
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("accepted_at", UTCDateTime, nullable=True),
+    UniqueConstraint("follower", "followee", name="uq_follows_pair"),
+)
+
+# Notes written by local users.
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column(
+        "user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("content", Text, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+)
+
+# Objects received from other servers (notes from people our users follow, for now).
+remote_objects = Table(
+    "remote_objects",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uri", String(2048), nullable=False, unique=True),
+    Column("type", String(50), nullable=False),
+    Column("actor", String(2048), nullable=False, index=True),
+    Column("content", Text, nullable=False, default=""),
+    Column("document", Text, nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime, nullable=True),
+)
+
+# The inbox queue: every accepted activity, committed before the 202, processed by a worker.
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("activity_uri", String(2048), nullable=False, unique=True),
+    Column("type", String(50), nullable=False),
+    Column("actor", String(2048), nullable=False),
+    Column("recipient", String(30), nullable=True),  # local username, or None (shared inbox)
+    Column("body", Text, nullable=False),
+    Column("state", String(20), nullable=False),  # pending | done | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("locked_by", String(100), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("processed_at", UTCDateTime, nullable=True),
+    Index("ix_inbox_items_due", "state", "next_attempt_at"),
+)
+
+# Activities we send, stored once; deliveries point at them.
+outgoing_activities = Table(
+    "outgoing_activities",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uri", String(2048), nullable=False, unique=True),
+    Column(
+        "user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    ),  # the signer; None = the instance actor
+    Column("type", String(50), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The delivery queue: one row per (activity, inbox); shared inboxes are deduplicated.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "activity_id",
+        BigId,
+        ForeignKey("outgoing_activities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("inbox", String(2048), nullable=False),
+    Column("host", String(255), nullable=False, index=True),
+    Column("state", String(20), nullable=False),  # pending | done | gave_up
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("locked_by", String(100), nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    UniqueConstraint("activity_id", "inbox", name="uq_deliveries_activity_inbox"),
+    Index("ix_deliveries_due", "state", "next_attempt_at"),
+)
+
+# Per-host delivery health: a circuit breaker, and which signature scheme the host accepts.
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("open_until", UTCDateTime, nullable=True),
+    Column("last_success_at", UTCDateTime, nullable=True),
+    Column("last_failure_at", UTCDateTime, nullable=True),
+    Column("signature_scheme", String(20), nullable=True),  # cavage | rfc9421
+)
+
+# Domains this instance refuses to federate with (subdomains included).
+domain_blocks = Table(
+    "domain_blocks",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import users
+from .tables import api_tokens, notes, users
 
 
 class UsernameTaken(Exception):
@@ -23,6 +23,7 @@ class User:
     display_name: str
     summary: str
     is_admin: bool
+    manually_approves_followers: bool
     password_hash: str | None
     rsa_public_pem: str
     ed25519_public: str
@@ -48,6 +49,7 @@ _PUBLIC_COLUMNS = (
     users.c.display_name,
     users.c.summary,
     users.c.is_admin,
+    users.c.manually_approves_followers,
     users.c.password_hash,
     users.c.rsa_public_pem,
     users.c.ed25519_public,
@@ -92,3 +94,37 @@ async def get_by_id(conn: AsyncConnection, user_id: int) -> User | None:
 
 async def count_users(conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.count()).select_from(users))).scalar_one())
+
+
+@dataclass(frozen=True)
+class PrivateKeys:
+    rsa_private_pem: str
+    ed25519_private_hex: str
+
+    def __repr__(self) -> str:
+        return "PrivateKeys(<redacted>)"
+
+
+async def private_keys(conn: AsyncConnection, user_id: int) -> PrivateKeys | None:
+    row = (
+        await conn.execute(
+            select(users.c.rsa_private_pem, users.c.ed25519_private).where(users.c.id == user_id)
+        )
+    ).one_or_none()
+    return None if row is None else PrivateKeys(row.rsa_private_pem, row.ed25519_private)
+
+
+async def set_manual_approval(conn: AsyncConnection, user_id: int, manual: bool) -> None:
+    await conn.execute(
+        users.update().where(users.c.id == user_id).values(manually_approves_followers=manual)
+    )
+
+
+async def count_active(conn: AsyncConnection, since: datetime) -> int:
+    """Users who published a note, or whose token was used, since ``since``."""
+    posted = select(notes.c.user_id).where(notes.c.published_at >= since)
+    used = select(api_tokens.c.user_id).where(api_tokens.c.last_used_at >= since)
+    stmt = (
+        select(func.count()).select_from(users).where(users.c.id.in_(posted) | users.c.id.in_(used))
+    )
+    return int((await conn.execute(stmt)).scalar_one())

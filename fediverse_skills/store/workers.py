@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .dialects import insert
 from .tables import worker_heartbeats
 
 
@@ -38,9 +38,8 @@ async def beat(
         "started_at": started_at,
         "last_seen_at": now,
     }
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = (
-        dialect_insert(worker_heartbeats)
+        insert(conn, worker_heartbeats)
         .values(**values)
         .on_conflict_do_update(
             index_elements=[worker_heartbeats.c.worker_id], set_={"last_seen_at": now}

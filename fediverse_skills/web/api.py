@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..services import User, tokens
+from ..services import User, follows, outbox, tokens
+from ..services.outbox import InvalidNote
 from . import context
 from .openapi import OPENAPI
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
+MAX_JSON = 65_536
 
 
 async def current_user(request: Request) -> User:
@@ -28,6 +33,33 @@ async def current_user(request: Request) -> User:
     return user
 
 
+async def json_body(request: Request) -> dict[str, Any]:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise HTTPException(415, "send the body as application/json")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON:
+            raise HTTPException(413, "the body is larger than 64 KB")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise HTTPException(400, "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPException(400, "the body must be a JSON object")
+    return data
+
+
+def text_field(data: dict[str, Any], name: str, *, max_length: int = 5000) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise HTTPException(400, f"{name} is required and must be a non-empty string")
+    if len(value) > max_length:
+        raise HTTPException(400, f"{name} has at most {max_length} characters")
+    return value
+
+
 async def me(request: Request) -> JSONResponse:
     user = await current_user(request)
     return JSONResponse(
@@ -39,6 +71,54 @@ async def me(request: Request) -> JSONResponse:
             "created_at": user.created_at.isoformat(),
         }
     )
+
+
+async def create_note(request: Request) -> JSONResponse:
+    user = await current_user(request)
+    data = await json_body(request)
+    content = text_field(data, "content")
+    try:
+        note, create = await outbox.publish_note(context.fed(request), user, content)
+    except InvalidNote as exc:
+        raise HTTPException(400, str(exc)) from None
+    return JSONResponse(
+        {
+            "id": note.public_id,
+            "uri": create["object"]["id"],
+            "activity": create["id"],
+            "published": note.published_at.isoformat(),
+        },
+        status_code=201,
+    )
+
+
+async def create_follow(request: Request) -> JSONResponse:
+    user = await current_user(request)
+    data = await json_body(request)
+    target = text_field(data, "target", max_length=2048)
+    try:
+        result = await follows.follow(context.fed(request), user, target)
+    except follows.FollowError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return JSONResponse({"target": result.target, "state": result.state}, status_code=201)
+
+
+async def follow_requests(request: Request) -> JSONResponse:
+    user = await current_user(request)
+    pending = await follows.pending_requests(context.fed(request), user)
+    return JSONResponse({"requests": pending})
+
+
+async def decide_follow_request(request: Request) -> JSONResponse:
+    if request.path_params["action"] not in ("authorize", "reject"):
+        raise HTTPException(404, "Not Found")
+    user = await current_user(request)
+    data = await json_body(request)
+    actor = text_field(data, "actor", max_length=2048)
+    approve = request.path_params["action"] == "authorize"
+    if not await follows.decide(context.fed(request), user, actor, approve=approve):
+        raise HTTPException(404, "no pending follow request from that actor")
+    return JSONResponse({"actor": actor, "state": "accepted" if approve else "rejected"})
 
 
 async def openapi(request: Request) -> JSONResponse:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from ..config import Settings
 from ..services import Database
+from ..services.context import Federation
 
 
 def db(request: Request) -> Database:
@@ -19,4 +20,10 @@ def db(request: Request) -> Database:
 def settings(request: Request) -> Settings:
     value: Any = request.state.settings
     assert isinstance(value, Settings)
+    return value
+
+
+def fed(request: Request) -> Federation:
+    value: Any = request.state.fed
+    assert isinstance(value, Federation)
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -20,3 +21,24 @@ async def home(request: Request) -> Response:
     return templates.TemplateResponse(
         request, "home.html", {"host": settings.host_name, "members": members}
     )
+
+
+async def profile(request: Request, username: str | None = None) -> Response:
+    name = username or str(request.path_params["username"]).lower()
+    user = await accounts.get_user(context.db(request), name)
+    if user is None:
+        raise HTTPException(404, "Not Found")
+    host = context.settings(request).host_name
+    return templates.TemplateResponse(
+        request,
+        "profile.html",
+        {
+            "user": user,
+            "handle": f"@{user.username}@{host}",
+            "actor_url": context.fed(request).uris.actor(user.username),
+        },
+    )
+
+
+async def profile_page(request: Request) -> Response:
+    return await profile(request)

@@ -7,16 +7,44 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import api, health, pages
+from . import activitypub, api, health, pages, wellknown
+
+GET = ["GET", "HEAD"]
+USER = "/users/{username:str}"
 
 
 def build_routes() -> list[BaseRoute]:
     return [
-        Route("/", pages.home, methods=["GET", "HEAD"], name="home"),
-        Route("/healthz", health.healthz, methods=["GET", "HEAD"], name="healthz"),
+        Route("/", pages.home, methods=GET, name="home"),
+        Route("/healthz", health.healthz, methods=GET, name="healthz"),
+        # discovery
+        Route("/.well-known/webfinger", wellknown.webfinger, methods=GET),
+        Route("/.well-known/host-meta", wellknown.host_meta, methods=GET),
+        Route("/.well-known/host-meta.json", wellknown.host_meta_json_view, methods=GET),
+        Route("/.well-known/nodeinfo", wellknown.nodeinfo_links, methods=GET),
+        Route("/nodeinfo/2.1", wellknown.nodeinfo, methods=GET),
+        # ActivityPub
+        Route("/actor", activitypub.instance_actor, methods=GET),
+        Route("/actor/inbox", activitypub.shared_inbox, methods=["POST"]),
+        Route("/inbox", activitypub.shared_inbox, methods=["POST"]),
+        Route(USER, activitypub.actor, methods=GET, name="actor"),
+        Route(f"{USER}/inbox", activitypub.user_inbox, methods=["POST"]),
+        Route(f"{USER}/outbox", activitypub.outbox, methods=GET),
+        Route(f"{USER}/followers", activitypub.followers, methods=GET),
+        Route(f"{USER}/following", activitypub.following, methods=GET),
+        Route(f"{USER}/notes/{{note_id:str}}", activitypub.note, methods=GET),
+        Route(f"{USER}/activities/{{id:str}}", activitypub.activity, methods=GET),
+        Route("/@{username:str}", pages.profile_page, methods=GET, name="profile"),
+        # JSON API
         Route("/api/openapi.json", api.openapi, methods=["GET"], name="openapi"),
         Route("/api/v1/me", api.me, methods=["GET"], name="api_me"),
+        Route("/api/v1/notes", api.create_note, methods=["POST"]),
+        Route("/api/v1/follows", api.create_follow, methods=["POST"]),
+        Route("/api/v1/follow_requests", api.follow_requests, methods=["GET"]),
+        Route("/api/v1/follow_requests/{action:str}", api.decide_follow_request, methods=["POST"]),
         Mount(
-            "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+            "/static",
+            StaticFiles(directory=str(Path(__file__).parent / "static")),
+            name="static",
         ),
     ]

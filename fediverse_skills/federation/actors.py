@@ -1,0 +1,200 @@
+"""Actor documents: ours rendered as AS2, theirs parsed and checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from .media import AS_CONTEXT
+from .multibase import encode_ed25519_multikey
+from .uris import LocalUris
+
+SECURITY_V1 = "https://w3id.org/security/v1"
+DID_V1 = "https://www.w3.org/ns/did/v1"
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
+ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
+
+# Fedify reads assertionMethod only when the DID and Multikey contexts are present.
+ACTOR_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    SECURITY_V1,
+    DID_V1,
+    MULTIKEY_V1,
+    {
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "toot": "http://joinmastodon.org/ns#",
+        "discoverable": "toot:discoverable",
+        "indexable": "toot:indexable",
+        "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
+        "schema": "http://schema.org#",
+        "PropertyValue": "schema:PropertyValue",
+        "value": "schema:value",
+    },
+]
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    username: str
+    display_name: str
+    summary: str
+    manually_approves_followers: bool
+    rsa_public_pem: str
+    ed25519_public_hex: str
+    published: datetime
+
+
+def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
+    uri = uris.actor(actor.username)
+    return {
+        "@context": ACTOR_CONTEXT,
+        "id": uri,
+        "type": "Person",
+        "preferredUsername": actor.username,
+        "name": actor.display_name or actor.username,
+        "summary": actor.summary,
+        "url": uris.profile(actor.username),
+        "inbox": uris.inbox(actor.username),
+        "outbox": uris.outbox(actor.username),
+        "followers": uris.followers(actor.username),
+        "following": uris.following(actor.username),
+        "endpoints": {"sharedInbox": uris.shared_inbox},
+        "manuallyApprovesFollowers": actor.manually_approves_followers,
+        "discoverable": True,
+        "indexable": True,
+        "published": actor.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "publicKey": {
+            "id": uris.main_key(actor.username),
+            "owner": uri,
+            "publicKeyPem": actor.rsa_public_pem,
+        },
+        "assertionMethod": [
+            {
+                "id": uris.ed25519_key(actor.username),
+                "type": "Multikey",
+                "controller": uri,
+                "publicKeyMultibase": encode_ed25519_multikey(
+                    bytes.fromhex(actor.ed25519_public_hex)
+                ),
+            }
+        ],
+    }
+
+
+def instance_application(uris: LocalUris, rsa_public_pem: str) -> dict[str, Any]:
+    uri = uris.instance_actor
+    return {
+        "@context": [AS_CONTEXT, SECURITY_V1],
+        "id": uri,
+        "type": "Application",
+        "preferredUsername": uris.host.split(":")[0],
+        "name": f"{uris.host} instance actor",
+        "inbox": f"{uri}/inbox",
+        "outbox": f"{uri}/outbox",
+        "endpoints": {"sharedInbox": uris.shared_inbox},
+        "manuallyApprovesFollowers": True,
+        "url": uris.base_url + "/",
+        "publicKey": {"id": uris.instance_key, "owner": uri, "publicKeyPem": rsa_public_pem},
+    }
+
+
+class ActorError(ValueError):
+    """A remote actor document is unusable; the message says why."""
+
+
+@dataclass(frozen=True)
+class ParsedActor:
+    uri: str
+    host: str
+    type: str
+    username: str
+    name: str
+    inbox: str
+    shared_inbox: str | None
+    followers: str | None
+    url: str | None
+    key_id: str | None
+    public_key_pem: str | None
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port], lower-cased; raises ValueError for a URL without a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url[:100]!r}")
+    port = parts.port
+    host = parts.hostname.lower()
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def same_origin(a: str, b: str) -> bool:
+    try:
+        return origin(a) == origin(b)
+    except ValueError:
+        return False
+
+
+def _str(doc: dict[str, Any], key: str) -> str | None:
+    value = doc.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _link(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def parse_actor(doc: dict[str, Any]) -> ParsedActor:
+    """Check a fetched actor document (already known to be served at its id)."""
+    uri = _str(doc, "id")
+    kind = doc.get("type")
+    if not uri:
+        raise ActorError("actor has no id")
+    if not isinstance(kind, str) or kind not in ACTOR_TYPES:
+        raise ActorError(f"not an actor type: {str(kind)[:50]!r}")
+    inbox = _link(doc.get("inbox"))
+    if not inbox or not same_origin(inbox, uri):
+        raise ActorError("actor inbox is missing or on another origin")
+    endpoints = doc.get("endpoints")
+    shared = _link(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
+    if shared is not None and not same_origin(shared, uri):
+        shared = None
+    followers = _link(doc.get("followers"))
+    key_id = key_pem = None
+    keys = doc.get("publicKey")
+    for key in keys if isinstance(keys, list) else [keys]:
+        if not isinstance(key, dict):
+            continue
+        kid, owner, pem = key.get("id"), key.get("owner"), key.get("publicKeyPem")
+        if not (isinstance(kid, str) and isinstance(pem, str)):
+            continue
+        if owner != uri or not same_origin(kid, uri):
+            continue  # a key the actor does not own
+        try:
+            load_pem_public_key(pem.encode("ascii"))
+        except (ValueError, TypeError, UnicodeEncodeError):
+            continue
+        key_id, key_pem = kid, pem
+        break
+    username = _str(doc, "preferredUsername") or ""
+    return ParsedActor(
+        uri=uri,
+        host=urlsplit(uri).netloc.lower(),
+        type=kind,
+        username=username[:255],
+        name=(_str(doc, "name") or username)[:500],
+        inbox=inbox,
+        shared_inbox=shared,
+        followers=followers if followers and same_origin(followers, uri) else None,
+        url=_link(doc.get("url")),
+        key_id=key_id,
+        public_key_pem=key_pem,
+    )

@@ -1,0 +1,86 @@
+"""Parsing JSON from strangers: bounded size, depth and numbers, no duplicate keys."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+MAX_BYTES = 1_048_576
+MAX_DEPTH = 64
+MAX_INT_DIGITS = 100
+
+# A JSON string, or one bracket. Strings are skipped whole so that brackets inside them do
+# not count. Possessive quantifiers: no backtracking on long or unterminated strings.
+_STRUCTURE = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"|[\[\]{}]', re.DOTALL)
+
+
+class JsonError(ValueError):
+    """The document is not acceptable JSON; the message says why."""
+
+
+def _depth_ok(text: str, limit: int) -> bool:
+    """Check bracket nesting before parsing, so deep input cannot exhaust the parser."""
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        char = text[match.start()]
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise JsonError(f"duplicate key {key[:50]!r}")
+        result[key] = value
+    return result
+
+
+def _parse_int(digits: str) -> int:
+    # Independent of sys.set_int_max_str_digits: a huge integer is refused, never converted.
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise JsonError(f"integer with {len(digits)} digits")
+    return int(digits)
+
+
+def _reject_constant(name: str) -> Any:
+    raise JsonError(f"{name} is not JSON")
+
+
+def loads_object(
+    data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
+    """Parse untrusted ``data`` whose top level must be an object, or raise JsonError.
+
+    Refused: more than ``max_bytes``, invalid UTF-8 or JSON, nesting deeper than
+    ``max_depth``, duplicate keys, NaN/Infinity, and integers of more than
+    :data:`MAX_INT_DIGITS` digits.
+    """
+    if len(data) > max_bytes:
+        raise JsonError("document too large")
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise JsonError("the body is not UTF-8") from None
+    if not _depth_ok(text, max_depth):
+        raise JsonError(f"JSON nested deeper than {max_depth}")
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_int=_parse_int,
+            parse_constant=_reject_constant,
+        )
+    except JsonError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise JsonError(f"invalid JSON: {str(exc)[:200]}") from None
+    if not isinstance(value, dict):
+        raise JsonError("the JSON top level is not an object")
+    return value

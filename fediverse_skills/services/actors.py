@@ -1,0 +1,164 @@
+"""Remote actors: fetching, caching and refreshing them, and finding their keys."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..federation import webfinger
+from ..federation.actors import ActorError, ParsedActor, parse_actor, same_origin
+from ..federation.addresses import is_forbidden
+from ..federation.client import FetchError
+from ..federation.signatures import PublicKey, public_key_from_pem
+from ..store import actors
+from ..store.actors import RemoteActor
+from .blocks import url_blocked
+from .context import Federation
+
+log = logging.getLogger("fediverse_skills.actors")
+
+# A cached actor older than this is refetched when next needed.
+STALE_AFTER = timedelta(days=1)
+
+
+class ActorUnavailable(Exception):
+    """The actor cannot be fetched or is not usable; the message says why."""
+
+
+def _record(parsed: ParsedActor, document: dict[str, Any], now: datetime) -> RemoteActor:
+    return RemoteActor(
+        uri=parsed.uri,
+        host=parsed.host,
+        type=parsed.type,
+        username=parsed.username,
+        name=parsed.name,
+        inbox=parsed.inbox,
+        shared_inbox=parsed.shared_inbox,
+        followers=parsed.followers,
+        url=parsed.url,
+        key_id=parsed.key_id,
+        public_key_pem=parsed.public_key_pem,
+        document=json.dumps(document, separators=(",", ":")),
+        fetched_at=now,
+    )
+
+
+async def store_document(fed: Federation, document: dict[str, Any]) -> RemoteActor:
+    """Check and cache an actor document that is already known to be authentic."""
+    try:
+        parsed = parse_actor(document)
+    except ActorError as exc:
+        raise ActorUnavailable(str(exc)) from None
+    record = _record(parsed, document, datetime.now(UTC))
+    async with fed.db.transaction() as conn:
+        await actors.upsert(conn, record)
+    return record
+
+
+async def cached(fed: Federation, uri: str) -> RemoteActor | None:
+    async with fed.db.connection() as conn:
+        return await actors.get(conn, uri)
+
+
+async def get(fed: Federation, uri: str, *, refresh: bool = False) -> RemoteActor:
+    """The actor at ``uri``, from the cache when fresh, else fetched from its origin."""
+    if url_blocked(uri, await fed.blocked_domains()):
+        raise ActorUnavailable("the actor's domain is blocked")
+    if fed.uris.is_local(uri):
+        raise ActorUnavailable("a local actor is not fetched")
+    record = await cached(fed, uri)
+    if record is not None and record.deleted_at is not None:
+        raise ActorUnavailable("the actor was deleted")
+    if record is not None and not refresh and datetime.now(UTC) - record.fetched_at < STALE_AFTER:
+        return record
+    try:
+        fetched = await fed.client.fetch_document(uri)
+    except FetchError as exc:
+        if record is not None and not refresh:
+            return record  # a stale copy beats none
+        raise ActorUnavailable(f"cannot fetch {uri}: {exc.reason}") from None
+    return await store_document(fed, fetched.document)
+
+
+async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey | None:
+    """Key lookup for signature verification: the key ``key_id`` and its owner.
+
+    The key's actor is the key id without its fragment (Mastodon, Fedify, GoToSocial's
+    ``#main-key``), or the owner named by a separate key document. A refresh refetches the
+    actor at most once per host per cool-down, so forged requests cannot cause a storm.
+    """
+    if url_blocked(key_id, await fed.blocked_domains()):
+        return None
+    actor_uri = key_id.split("#", 1)[0]
+    host = urlsplit(key_id).netloc.lower()
+    if refresh and not fed.may_refresh_key(host):
+        return None
+    async with fed.db.connection() as conn:
+        record = await actors.get_by_key_id(conn, key_id)
+    try:
+        if record is None or refresh:
+            record = await get(fed, record.uri if record else actor_uri, refresh=True)
+            if record.key_id != key_id:
+                record = await _via_key_document(fed, key_id)
+    except ActorUnavailable as exc:
+        log.info("no key %s: %s", key_id, exc)
+        return None
+    if record is None or record.key_id != key_id or not record.public_key_pem:
+        return None
+    try:
+        key = public_key_from_pem(record.public_key_pem)
+    except ValueError:
+        return None
+    return PublicKey(id=key_id, owner=record.uri, key=key)
+
+
+async def _via_key_document(fed: Federation, key_id: str) -> RemoteActor | None:
+    """For servers whose key id is a document of its own: fetch it, then its owner."""
+    try:
+        fetched = await fed.client.fetch_document(key_id)
+    except FetchError:
+        return None
+    owner = fetched.document.get("owner")
+    if not isinstance(owner, str) or not same_origin(owner, key_id):
+        return None
+    record = await get(fed, owner, refresh=True)
+    return record if record.key_id == key_id else None
+
+
+async def resolve(fed: Federation, target: str) -> str:
+    """An actor URI from ``user@host``, ``@user@host`` or an actor URL."""
+    target = target.strip()
+    if target.startswith(("http://", "https://")):
+        return target
+    handle = webfinger.parse_handle(target)
+    if handle is None:
+        raise ActorUnavailable("give an account as user@host or as an actor URL")
+    user, host = handle
+    if host == fed.uris.host.lower():
+        return fed.uris.actor(user.lower())
+    if url_blocked(f"https://{host}/", await fed.blocked_domains()):
+        raise ActorUnavailable("that domain is blocked")
+    errors = []
+    for scheme in _schemes(fed, host):
+        try:
+            answer = await fed.client.fetch_jrd(webfinger.query_url(scheme, user, host))
+            return webfinger.self_link(answer.document)
+        except (FetchError, webfinger.WebfingerError) as exc:
+            errors.append(str(getattr(exc, "reason", exc)))
+    raise ActorUnavailable(f"cannot find {user}@{host}: {'; '.join(errors)}")
+
+
+def _schemes(fed: Federation, host: str) -> list[str]:
+    """https always; plain http too for local test peers when private addresses are allowed."""
+    if not fed.allow_private_addresses:
+        return ["https"]
+    name = urlsplit(f"//{host}").hostname or ""
+    try:
+        private = is_forbidden(ipaddress.ip_address(name), allow_private=False) is not None
+    except ValueError:
+        private = name == "localhost" or name.endswith(".localhost")
+    return ["https", "http"] if not private else ["http", "https"]

@@ -1,0 +1,84 @@
+"""What the federation use cases share: database, HTTP client, our URIs and small caches.
+
+The app's lifespan (and the worker) builds one :class:`Federation` and passes it to the
+service functions. It holds no business rules.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from ..federation.uris import LocalUris
+from ..store import blocks
+from ..store.db import Database
+
+# A host whose key we refetched is not refetched again for this long (refetch storms).
+KEY_REFRESH_COOLDOWN = 60.0
+
+
+class Fetched(Protocol):
+    final_url: str
+    document: dict[str, Any]
+
+
+class PostAnswer(Protocol):
+    status: int
+
+
+class HttpClient(Protocol):
+    """The parts of federation.client that services use."""
+
+    async def fetch_document(self, url: str, *, sign: bool = True) -> Any: ...
+
+    async def fetch_jrd(self, url: str) -> Any: ...
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Any: ...
+
+
+@dataclass
+class Federation:
+    db: Database
+    client: HttpClient
+    uris: LocalUris
+    allow_private_addresses: bool = False
+    blocks_ttl: float = 5.0
+    _blocked: frozenset[str] = frozenset()
+    _blocked_at: float = float("-inf")
+    _key_refreshed: dict[str, float] = field(default_factory=dict)
+    _private_keys: dict[str, RSAPrivateKey] = field(default_factory=dict)
+
+    async def blocked_domains(self) -> frozenset[str]:
+        """The blocked domains, re-read from the database at most every few seconds."""
+        now = time.monotonic()
+        if now - self._blocked_at > self.blocks_ttl:
+            async with self.db.connection() as conn:
+                self._blocked = frozenset(await blocks.all_domains(conn))
+            self._blocked_at = now
+        return self._blocked
+
+    def forget_blocks(self) -> None:
+        self._blocked_at = float("-inf")
+
+    def may_refresh_key(self, host: str) -> bool:
+        """True at most once per cool-down per host; records the refresh."""
+        now = time.monotonic()
+        last = self._key_refreshed.get(host)
+        if last is not None and now - last < KEY_REFRESH_COOLDOWN:
+            return False
+        self._key_refreshed[host] = now
+        return True
+
+    def rsa_key(self, key_id: str, pem: str) -> RSAPrivateKey:
+        """A parsed private key, cached per key id (parsing RSA keys is slow)."""
+        key = self._private_keys.get(key_id)
+        if key is None:
+            loaded = load_pem_private_key(pem.encode("ascii"), password=None)
+            if not isinstance(loaded, RSAPrivateKey):
+                raise TypeError("the signing key is not an RSA key")
+            key = self._private_keys[key_id] = loaded
+        return key

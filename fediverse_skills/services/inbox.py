@@ -1,0 +1,258 @@
+"""The inbox: verify, then durably queue, then answer 202; a worker processes the queue.
+
+``receive`` runs in the request. It refuses anything forged or malformed before it stores
+a byte, and it never fetches from a blocked domain. ``process_due`` runs in the worker and
+hands each activity to the handler for its type (a table of small functions). Processing is
+idempotent by activity id: the queue keeps each id once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..domain import retries
+from ..federation import activities
+from ..federation.actors import same_origin
+from ..federation.safejson import JsonError, loads_object
+from ..federation.signatures import SignatureError, verify_request
+from ..store import actors as actor_cache
+from ..store import follows as follow_store
+from ..store import inbox as inbox_store
+from ..store import objects
+from ..store.inbox import InboxItem, NewInboxItem
+from . import actors, follows
+from .blocks import url_blocked
+from .context import Federation
+
+log = logging.getLogger("fediverse_skills.inbox")
+
+MAX_BODY = 1_048_576
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+
+class Refused(Exception):
+    """The request is refused with ``status``; ``reason`` is a short text for the sender."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Receipt:
+    activity_id: str
+    duplicate: bool
+
+
+def _activity(body: bytes) -> dict[str, Any]:
+    try:
+        doc = loads_object(body, max_bytes=MAX_BODY)
+    except JsonError as exc:
+        raise Refused(413 if "too large" in str(exc) else 400, str(exc)) from None
+    doc.pop("signature", None)  # LD signatures are not trusted; the HTTP signature is
+    if not isinstance(doc.get("id"), str) or not doc["id"].startswith(("https://", "http://")):
+        raise Refused(400, "the activity needs an http(s) id")
+    if not isinstance(doc.get("type"), str):
+        raise Refused(400, "the activity needs a type")
+    if activities.ref(doc.get("actor")) is None:
+        raise Refused(400, "the activity needs an actor")
+    return doc
+
+
+async def receive(
+    fed: Federation,
+    *,
+    method: str,
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    recipient: str | None,
+) -> Receipt:
+    """Verify and durably queue one inbox POST, or raise Refused."""
+    if len(body) > MAX_BODY:
+        raise Refused(413, "the body is larger than 1 MB")
+    doc = _activity(body)
+    actor = activities.ref(doc["actor"])
+    assert actor is not None
+    activity_id: str = doc["id"]
+    blocked = await fed.blocked_domains()
+    key_id = _key_id(headers)
+    if any(url_blocked(u, blocked) for u in (actor, activity_id, key_id, *_iris(doc))):
+        raise Refused(403, "the domain is blocked")
+    if not same_origin(activity_id, actor):
+        raise Refused(400, "the activity id is not on the actor's origin")
+    is_self_delete = doc["type"] == "Delete" and activities.ref(doc.get("object")) == actor
+    if is_self_delete and await actors.cached(fed, actor) is None:
+        # A deleted account we never knew: nothing to do, and nothing to fetch.
+        return Receipt(activity_id, duplicate=True)
+
+    async def lookup(kid: str, refresh: bool) -> Any:
+        return await actors.lookup_key(fed, kid, refresh)
+
+    try:
+        verified = await verify_request(method, url, headers, body, lookup=lookup)
+    except SignatureError as exc:
+        raise Refused(401, exc.reason) from None
+    if verified.owner != actor:
+        raise Refused(401, "the signature's key does not belong to the activity's actor")
+    item = NewInboxItem(
+        activity_uri=activity_id,
+        type=doc["type"],
+        actor=actor,
+        recipient=recipient,
+        body=json.dumps(doc, separators=(",", ":"), ensure_ascii=False),
+        received_at=datetime.now(UTC),
+    )
+    async with fed.db.transaction() as conn:
+        inserted = await inbox_store.enqueue(conn, [item])
+    return Receipt(activity_id, duplicate=activity_id not in inserted)
+
+
+def _key_id(headers: Sequence[tuple[str, str]]) -> str | None:
+    for name, value in headers:
+        if name.lower() in ("signature", "signature-input", "authorization"):
+            marker = 'keyid="' if 'keyid="' in value.lower() else None
+            if marker:
+                start = value.lower().index(marker) + len(marker)
+                return value[start : value.index('"', start)] if '"' in value[start:] else None
+    return None
+
+
+def _iris(doc: dict[str, Any]) -> list[str]:
+    """The IRIs an activity names (object, target, audience), for domain-block checks."""
+    found = [activities.ref(doc.get("object")), activities.ref(doc.get("target"))]
+    found.extend(activities.audience(doc))
+    inner = doc.get("object")
+    if isinstance(inner, dict):
+        found.append(activities.ref(inner.get("attributedTo")))
+        found.extend(activities.audience(inner))
+    return [u for u in found if u and u.startswith(("http://", "https://"))]
+
+
+# ----------------------------------------------------------------------------- processing
+
+Handler = Callable[[Federation, dict[str, Any]], Awaitable[str]]
+
+
+async def on_create(fed: Federation, activity: dict[str, Any]) -> str:
+    actor = activities.ref(activity.get("actor"))
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        return "ignored: a Create must embed its object"
+    uri = activities.ref(obj)
+    if uri is None or actor is None or not same_origin(uri, actor):
+        return "ignored: the object is not on the actor's origin"
+    if activities.ref(obj.get("attributedTo")) != actor:
+        return "ignored: the object is attributed to someone else"
+    content = obj.get("content")
+    async with fed.db.transaction() as conn:
+        stored = await objects.add(
+            conn,
+            uri=uri,
+            type=activities.type_of(obj) or "Object",
+            actor=actor,
+            content=content if isinstance(content, str) else "",
+            document=json.dumps(obj, separators=(",", ":")),
+            published_at=None,
+            now=datetime.now(UTC),
+        )
+    return "stored" if stored else "ignored: already known or deleted"
+
+
+async def on_delete(fed: Federation, activity: dict[str, Any]) -> str:
+    actor = activities.ref(activity.get("actor"))
+    target = activities.ref(activity.get("object"))
+    if actor is None or target is None or not same_origin(actor, target):
+        return "ignored: only the owner may delete"
+    now = datetime.now(UTC)
+    async with fed.db.transaction() as conn:
+        if target == actor:
+            await actor_cache.mark_deleted(conn, actor, now)
+            await follow_store.remove_all_of(conn, actor)
+            return "actor deleted"
+        await objects.tombstone(conn, uri=target, actor=actor, now=now)
+    return "object deleted"
+
+
+async def on_update(fed: Federation, activity: dict[str, Any]) -> str:
+    actor = activities.ref(activity.get("actor"))
+    obj = activity.get("object")
+    if isinstance(obj, dict) and activities.ref(obj) == actor:
+        try:
+            await actors.store_document(fed, obj)
+        except actors.ActorUnavailable as exc:
+            return f"ignored: {exc}"
+        return "actor refreshed"
+    return "ignored: only actor updates are handled"
+
+
+async def on_undo(fed: Federation, activity: dict[str, Any]) -> str:
+    inner = activity.get("object")
+    kind = activities.type_of(inner)
+    if kind in (None, "Follow"):
+        return await follows.on_undo_follow(fed, activity)
+    return f"ignored: Undo of {kind}"
+
+
+async def on_accept(fed: Federation, activity: dict[str, Any]) -> str:
+    return await follows.on_answer(fed, activity, accepted=True)
+
+
+async def on_reject(fed: Federation, activity: dict[str, Any]) -> str:
+    return await follows.on_answer(fed, activity, accepted=False)
+
+
+HANDLERS: Mapping[str, Handler] = {
+    "Follow": follows.on_follow,
+    "Undo": on_undo,
+    "Accept": on_accept,
+    "Reject": on_reject,
+    "Create": on_create,
+    "Update": on_update,
+    "Delete": on_delete,
+}
+
+
+async def process(fed: Federation, item: InboxItem) -> str:
+    handler = HANDLERS.get(item.type)
+    if handler is None:
+        return f"ignored: unknown type {item.type[:50]}"
+    return await handler(fed, json.loads(item.body))
+
+
+async def process_due(fed: Federation, worker: str, *, limit: int = 50) -> int:
+    """Process due inbox items; returns how many were handled."""
+    now = datetime.now(UTC)
+    async with fed.db.transaction() as conn:
+        items = await inbox_store.claim_due(conn, worker=worker, now=now, lease=LEASE, limit=limit)
+    for item in items:
+        try:
+            outcome = await process(fed, item)
+        except actors.ActorUnavailable as exc:
+            await _retry_or_fail(fed, item, worker, str(exc))
+            continue
+        except Exception as exc:
+            log.exception("processing %s failed", item.activity_uri)
+            await _retry_or_fail(fed, item, worker, f"{type(exc).__name__}: {exc}")
+            continue
+        log.debug("processed %s %s: %s", item.type, item.activity_uri, outcome)
+        async with fed.db.transaction() as conn:
+            await inbox_store.finish(conn, item.id, worker, datetime.now(UTC))
+    return len(items)
+
+
+async def _retry_or_fail(fed: Federation, item: InboxItem, worker: str, error: str) -> None:
+    now = datetime.now(UTC)
+    async with fed.db.transaction() as conn:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            await inbox_store.finish(conn, item.id, worker, now, error=error[:2000])
+        else:
+            at = now + retries.next_delay(item.attempts + 1)
+            await inbox_store.retry(conn, item.id, worker, at, error)

@@ -1,0 +1,70 @@
+"""Publishing: storing what we send and queueing one delivery per inbox, in one transaction."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..domain.notes import InvalidNote, check_note_text
+from ..federation import activities
+from ..store import deliveries, follows, notes
+from ..store.db import Connection
+from ..store.notes import Note
+from ..store.users import User
+from .context import Federation
+
+__all__ = ["InvalidNote", "encode", "new_id", "publish_note", "queue"]
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def encode(activity: dict[str, Any]) -> str:
+    return json.dumps(activity, separators=(",", ":"), ensure_ascii=False)
+
+
+async def queue(
+    conn: Connection,
+    activity: dict[str, Any],
+    *,
+    user_id: int | None,
+    inboxes: Iterable[str],
+    now: datetime,
+) -> None:
+    """Store ``activity`` and its deliveries in the caller's transaction."""
+    await deliveries.add_activity(
+        conn,
+        uri=activity["id"],
+        type=activity["type"],
+        body=encode(activity),
+        user_id=user_id,
+        inboxes=inboxes,
+        now=now,
+    )
+
+
+async def publish_note(fed: Federation, user: User, text: str) -> tuple[Note, dict[str, Any]]:
+    """Publish a public Note to the user's followers. Returns the note and its Create."""
+    check_note_text(text)
+    uris = fed.uris
+    now = datetime.now(UTC)
+    public_id = new_id()
+    actor = uris.actor(user.username)
+    obj = activities.note(
+        id=uris.note(user.username, public_id),
+        actor=actor,
+        followers=uris.followers(user.username),
+        content_html=activities.plain_text_html(text),
+        published=now,
+        url=uris.note(user.username, public_id),
+    )
+    create = activities.create(id=uris.activity(user.username, public_id), actor=actor, object=obj)
+    async with fed.db.transaction() as conn:
+        note = await notes.add(conn, public_id=public_id, user_id=user.id, content=text, now=now)
+        inboxes = await follows.follower_inboxes(conn, actor)
+        await queue(conn, create, user_id=user.id, inboxes=inboxes, now=now)
+    return note, create

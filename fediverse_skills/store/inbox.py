@@ -1,0 +1,130 @@
+"""The inbox queue: accepted activities, committed before we answer 202."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .dialects import insert
+from .queue import PENDING, claim, held_by
+from .tables import inbox_items
+
+DONE = "done"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class NewInboxItem:
+    activity_uri: str
+    type: str
+    actor: str
+    recipient: str | None
+    body: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    activity_uri: str
+    type: str
+    actor: str
+    recipient: str | None
+    body: str
+    attempts: int
+    received_at: datetime
+
+
+async def enqueue(conn: AsyncConnection, items: Sequence[NewInboxItem]) -> set[str]:
+    """Insert items, skipping activity ids already seen. Returns the ids newly inserted."""
+    if not items:
+        return set()
+    rows = [
+        {
+            "activity_uri": i.activity_uri,
+            "type": i.type[:50],
+            "actor": i.actor,
+            "recipient": i.recipient,
+            "body": i.body,
+            "state": PENDING,
+            "attempts": 0,
+            "received_at": i.received_at,
+            "next_attempt_at": i.received_at,
+        }
+        for i in items
+    ]
+    stmt = (
+        insert(conn, inbox_items)
+        .on_conflict_do_nothing(index_elements=[inbox_items.c.activity_uri])
+        .returning(inbox_items.c.activity_uri)
+    )
+    result = await conn.execute(stmt, rows)
+    return {r[0] for r in result.all()}
+
+
+async def claim_due(
+    conn: AsyncConnection, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[InboxItem]:
+    rows = await claim(conn, inbox_items, worker=worker, now=now, lease=lease, limit=limit)
+    return [
+        InboxItem(
+            id=r.id,
+            activity_uri=r.activity_uri,
+            type=r.type,
+            actor=r.actor,
+            recipient=r.recipient,
+            body=r.body,
+            attempts=r.attempts,
+            received_at=r.received_at,
+        )
+        for r in rows
+    ]
+
+
+async def finish(
+    conn: AsyncConnection, item_id: int, worker: str, now: datetime, error: str | None = None
+) -> None:
+    await conn.execute(
+        update(inbox_items)
+        .where(held_by(inbox_items, item_id, worker))
+        .values(
+            state=FAILED if error else DONE,
+            processed_at=now,
+            locked_by=None,
+            locked_until=None,
+            last_error=error,
+            attempts=inbox_items.c.attempts + 1,
+        )
+    )
+
+
+async def retry(conn: AsyncConnection, item_id: int, worker: str, at: datetime, error: str) -> None:
+    await conn.execute(
+        update(inbox_items)
+        .where(held_by(inbox_items, item_id, worker))
+        .values(
+            next_attempt_at=at,
+            locked_by=None,
+            locked_until=None,
+            last_error=error[:2000],
+            attempts=inbox_items.c.attempts + 1,
+        )
+    )
+
+
+async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(
+        select(inbox_items.c.state, func.count()).group_by(inbox_items.c.state)
+    )
+    return {state: int(n) for state, n in rows.all()}
+
+
+async def seen(conn: AsyncConnection, activity_uri: str) -> bool:
+    row = await conn.execute(
+        select(inbox_items.c.id).where(inbox_items.c.activity_uri == activity_uri)
+    )
+    return row.first() is not None

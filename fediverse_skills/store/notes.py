@@ -1,0 +1,60 @@
+"""Notes written by local users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .tables import notes
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    public_id: str
+    user_id: int
+    content: str
+    published_at: datetime
+
+
+async def add(
+    conn: AsyncConnection, *, public_id: str, user_id: int, content: str, now: datetime
+) -> Note:
+    row = (
+        await conn.execute(
+            insert(notes)
+            .values(public_id=public_id, user_id=user_id, content=content, published_at=now)
+            .returning(*notes.c)
+        )
+    ).one()
+    return Note(**row._asdict())
+
+
+async def get(conn: AsyncConnection, user_id: int, public_id: str) -> Note | None:
+    row = (
+        await conn.execute(
+            select(notes).where(notes.c.user_id == user_id, notes.c.public_id == public_id)
+        )
+    ).one_or_none()
+    return None if row is None else Note(**row._asdict())
+
+
+async def page(conn: AsyncConnection, user_id: int, *, offset: int, limit: int) -> list[Note]:
+    rows = await conn.execute(
+        select(notes)
+        .where(notes.c.user_id == user_id)
+        .order_by(notes.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [Note(**r._asdict()) for r in rows]
+
+
+async def count(conn: AsyncConnection, user_id: int | None = None) -> int:
+    stmt = select(func.count()).select_from(notes)
+    if user_id is not None:
+        stmt = stmt.where(notes.c.user_id == user_id)
+    return int((await conn.execute(stmt)).scalar_one())

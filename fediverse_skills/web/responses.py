@@ -1,0 +1,28 @@
+"""Response helpers shared by the federation views."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+ACTIVITY_JSON = "application/activity+json"
+
+
+def activity_json(doc: dict[str, Any], *, status: int = 200, vary: bool = True) -> Response:
+    headers = {"Vary": "Accept"} if vary else {}
+    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return Response(body, status_code=status, media_type=ACTIVITY_JSON, headers=headers)
+
+
+def page_number(request: Request) -> int | None:
+    """``?page=N`` as a positive int, None when absent; anything else raises ValueError."""
+    raw = request.query_params.get("page")
+    if raw is None:
+        return None
+    value = int(raw)
+    if value < 1 or value > 100_000:
+        raise ValueError("page out of range")
+    return value
