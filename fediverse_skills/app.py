@@ -15,6 +15,8 @@ from .federation.client import FederationClient, create_client
 from .federation.uris import LocalUris
 from .services import instance
 from .services.context import Federation
+from .store import inbox as inbox_store
+from .store.batching import GroupCommitter
 from .store.db import Database
 from .store.migrations import ensure_migrated
 from .web.errors import EXCEPTION_HANDLERS
@@ -34,7 +36,11 @@ async def open_federation(settings: Settings, db: Database) -> tuple[Federation,
         signer=instance.get_signer(uris, key),
     )
     fed = Federation(
-        db=db, client=client, uris=uris, allow_private_addresses=settings.allow_private_addresses
+        db=db,
+        client=client,
+        uris=uris,
+        allow_private_addresses=settings.allow_private_addresses,
+        inbox_writer=GroupCommitter(db, inbox_store.enqueue_batch),
     )
     return fed, client
 
@@ -75,6 +81,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
             stop.set()
             if worker_task is not None:
                 await worker_task
+            await fed.close()
             await client.aclose()
             await db.close()
 

@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from ..federation.uris import LocalUris
 from ..store import blocks
+from ..store.batching import GroupCommitter
 from ..store.db import Database
+from ..store.inbox import NewInboxItem
 
 # A host whose key we refetched is not refetched again for this long (refetch storms).
 KEY_REFRESH_COOLDOWN = 60.0
@@ -46,6 +48,7 @@ class Federation:
     client: HttpClient
     uris: LocalUris
     allow_private_addresses: bool = False
+    inbox_writer: GroupCommitter[NewInboxItem, bool] | None = None
     blocks_ttl: float = 5.0
     _blocked: frozenset[str] = frozenset()
     _blocked_at: float = float("-inf")
@@ -60,6 +63,10 @@ class Federation:
                 self._blocked = frozenset(await blocks.all_domains(conn))
             self._blocked_at = now
         return self._blocked
+
+    async def close(self) -> None:
+        if self.inbox_writer is not None:
+            await self.inbox_writer.close()
 
     def forget_blocks(self) -> None:
         self._blocked_at = float("-inf")

@@ -110,9 +110,12 @@ async def receive(
         body=json.dumps(doc, separators=(",", ":"), ensure_ascii=False),
         received_at=datetime.now(UTC),
     )
-    async with fed.db.transaction() as conn:
-        inserted = await inbox_store.enqueue(conn, [item])
-    return Receipt(activity_id, duplicate=activity_id not in inserted)
+    if fed.inbox_writer is not None:
+        new = await fed.inbox_writer.submit(item)  # returns after the batch commits
+    else:
+        async with fed.db.transaction() as conn:
+            new = activity_id in await inbox_store.enqueue(conn, [item])
+    return Receipt(activity_id, duplicate=not new)
 
 
 def _key_id(headers: Sequence[tuple[str, str]]) -> str | None:

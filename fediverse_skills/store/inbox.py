@@ -66,6 +66,18 @@ async def enqueue(conn: AsyncConnection, items: Sequence[NewInboxItem]) -> set[s
     return {r[0] for r in result.all()}
 
 
+async def enqueue_batch(conn: AsyncConnection, items: Sequence[NewInboxItem]) -> list[bool]:
+    """For group commit: insert ``items`` and say, for each, whether it was new."""
+    inserted = await enqueue(conn, items)
+    seen_in_batch: set[str] = set()
+    results = []
+    for item in items:
+        new = item.activity_uri in inserted and item.activity_uri not in seen_in_batch
+        seen_in_batch.add(item.activity_uri)
+        results.append(new)
+    return results
+
+
 async def claim_due(
     conn: AsyncConnection, *, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[InboxItem]:

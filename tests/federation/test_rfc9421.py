@@ -380,10 +380,12 @@ def _signed(
     label: str = "sig1",
     sign_alg: str | None = None,
     extra: list[tuple[str, str]] | None = None,
+    more: dict[str, str | int] | None = None,
     **params: str | int,
 ) -> list[tuple[str, str]]:
     """Headers of a request signed with the published key ``name`` and the given params."""
     private, public = _keypair(name)
+    params.update(more or {})
     params.setdefault("created", int(NOW.timestamp()))
     params.setdefault("keyid", public.id)
     headers = [("Host", "me.example"), ("Content-Type", "application/activity+json")]
@@ -552,7 +554,7 @@ async def test_created_must_be_within_the_skew(offset: timedelta, ok: bool) -> N
 )
 async def test_signature_parameters(params: dict[str, str | int], reason: str) -> None:
     with pytest.raises(SignatureError, match=reason):
-        await _verify(_signed(FULL, sign_alg="ed25519", **params))
+        await _verify(_signed(FULL, sign_alg="ed25519", more=params))
 
 
 async def test_missing_created_is_rejected() -> None:

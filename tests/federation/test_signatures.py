@@ -618,9 +618,14 @@ def test_embedded_vectors_match_shared() -> None:
     assert [c["section"] for c in vectors.CAVAGE_CASES] == [
         c["section"] for c in appendix["test_cases"]
     ]
-    for case, source in zip(vectors.CAVAGE_CASES, appendix["test_cases"], strict=True):
-        assert case["signing_string"] == source["signing_string"]
-        assert case["authorization"] == source["authorization_header"]["single_line_value"]
-        assert case["params"] == source["authorization_header"]["params"]
-        signature = source.get("signature_header")
-        assert case["signature"] == (signature["single_line_value"] if signature else None)
+    for cavage_case, cavage_source in zip(
+        vectors.CAVAGE_CASES, appendix["test_cases"], strict=True
+    ):
+        assert cavage_case["signing_string"] == cavage_source["signing_string"]
+        assert (
+            cavage_case["authorization"]
+            == cavage_source["authorization_header"]["single_line_value"]
+        )
+        assert cavage_case["params"] == cavage_source["authorization_header"]["params"]
+        signature = cavage_source.get("signature_header")
+        assert cavage_case["signature"] == (signature["single_line_value"] if signature else None)
