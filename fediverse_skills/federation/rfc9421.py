@@ -217,7 +217,7 @@ def _candidate(
     if not isinstance(signature, Item) or not isinstance(signature.value, bytes):
         raise SignatureError(f"no signature for label {label}")
     names = [i.value for i in member.items if isinstance(i.value, str)]
-    if not _covers_target([str(n) for n in names], split_url(url)):
+    if not _covers_target(names, split_url(url)):
         raise SignatureError("@method and @target-uri (or authority, path, query) must be signed")
     key_id = _param(member.params, "keyid", str)
     created = _param(member.params, "created", int)
@@ -327,7 +327,10 @@ def sign_rfc9421(
         covered.append(component("content-digest"))
         if "content-type" in view:
             covered.append(component("content-type"))
-    alg = default_algorithm(private_key)
+    try:
+        alg = default_algorithm(private_key)
+    except SignatureError as exc:
+        raise ValueError(exc.reason) from None
     created = int(utc_now(now).timestamp())
     params = build_signature_params(covered, created=created, keyid=key_id, alg=alg)
     base = signature_base(method, url, view.with_fields(added), covered, params)

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
 from fediverse_skills.federation.cavage import format_signature, sign_string, signing_string
 from fediverse_skills.federation.digests import make_digest
@@ -574,6 +576,26 @@ async def test_fuzzed_dates_and_urls_only_raise_signature_error() -> None:
     for url in _mutations(URL, rng, 150):
         with contextlib.suppress(SignatureError):
             await verify(headers, url=url)
+
+
+def test_key_loading_errors_are_value_errors() -> None:
+    with pytest.raises(ValueError, match="PEM public key"):
+        public_key_from_pem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")
+    with pytest.raises(ValueError, match="PEM private key"):
+        private_key_from_pem(b"not a key")
+    pem = (
+        x25519.X25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    with pytest.raises(ValueError, match="unsupported key type"):
+        public_key_from_pem(pem)
+
+
+def test_sign_rfc9421_refuses_an_unsupported_curve() -> None:
+    key = ec.generate_private_key(ec.SECP521R1())
+    with pytest.raises(ValueError, match="curve"):
+        sign_rfc9421("GET", URL, {}, b"", key_id=KEY_ID, private_key=key)
 
 
 # ----------------------------------------------------------------------------- embedded vectors
