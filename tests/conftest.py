@@ -22,8 +22,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import make_url, text
 
-from fediverse_skills.app import create_app
+from fediverse_skills.app import create_app, open_federation
 from fediverse_skills.config import Settings
+from fediverse_skills.services.context import Federation
 from fediverse_skills.store.db import Database
 from fediverse_skills.store.migrations import upgrade
 from fediverse_skills.store.tables import metadata
@@ -215,6 +216,17 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         secret_key=TEST_SECRET,
         data_dir=tmp_path / "data",
     )
+
+
+@pytest.fixture
+async def fed(settings: Settings, db: Database) -> AsyncIterator[Federation]:
+    """The federation context the app builds, for calling services directly in tests."""
+    context, http = await open_federation(settings.replace(allow_private_addresses=True), db)
+    try:
+        yield context
+    finally:
+        await context.close()
+        await http.aclose()
 
 
 @pytest.fixture

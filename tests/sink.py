@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
@@ -18,11 +20,19 @@ class _Server(ThreadingHTTPServer):
 
 
 class Sink:
-    def __init__(self, *, delay: float = 0.0, status: int = 202) -> None:
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        status: int = 202,
+        respond: Callable[[str, Message], int] | None = None,
+    ) -> None:
         self.delay = delay
         self.status = status
+        self.respond = respond  # chooses the status from (path, headers), if given
         self.posts: Counter[str] = Counter()
         self.bodies: list[bytes] = []
+        self.headers: list[Message] = []
         self._lock = threading.Lock()
         sink = self
 
@@ -35,7 +45,9 @@ class Sink:
                 with sink._lock:
                     sink.posts[self.path] += 1
                     sink.bodies.append(body)
-                self.send_response(sink.status)
+                    sink.headers.append(self.headers)
+                status = sink.respond(self.path, self.headers) if sink.respond else sink.status
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
