@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from .activities import plain_text_html
 from .media import AS_CONTEXT
 from .multibase import encode_ed25519_multikey
 from .uris import LocalUris
@@ -56,7 +57,7 @@ def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
         "type": "Person",
         "preferredUsername": actor.username,
         "name": actor.display_name or actor.username,
-        "summary": actor.summary,
+        "summary": plain_text_html(actor.summary),
         "url": uris.profile(actor.username),
         "inbox": uris.inbox(actor.username),
         "outbox": uris.outbox(actor.username),

@@ -177,6 +177,8 @@ async def deliver_due(fed: Federation, worker: str, *, limit: int = BATCH) -> in
     outcomes = list(await asyncio.gather(*(one(d) for d in items)))
     await _record(fed, worker, outcomes, datetime.now(UTC))
     delivered = sum(1 for o in outcomes if o.error is None)
-    log.info("delivery batch", extra={"fields": {"worker": worker, "claimed": len(items),
-                                                  "delivered": delivered}})
+    log.info(
+        "delivery batch",
+        extra={"fields": {"worker": worker, "claimed": len(items), "delivered": delivered}},
+    )
     return len(items)

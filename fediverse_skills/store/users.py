@@ -128,3 +128,23 @@ async def count_active(conn: AsyncConnection, since: datetime) -> int:
         select(func.count()).select_from(users).where(users.c.id.in_(posted) | users.c.id.in_(used))
     )
     return int((await conn.execute(stmt)).scalar_one())
+
+
+async def update_profile(
+    conn: AsyncConnection,
+    user_id: int,
+    *,
+    display_name: str | None = None,
+    summary: str | None = None,
+    manually_approves_followers: bool | None = None,
+) -> User | None:
+    values: dict[str, object] = {}
+    if display_name is not None:
+        values["display_name"] = display_name
+    if summary is not None:
+        values["summary"] = summary
+    if manually_approves_followers is not None:
+        values["manually_approves_followers"] = manually_approves_followers
+    if values:
+        await conn.execute(users.update().where(users.c.id == user_id).values(**values))
+    return await get_by_id(conn, user_id)

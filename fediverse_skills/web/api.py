@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..services import User, follows, outbox, tokens
+from ..services import User, follows, outbox, profiles, tokens
 from ..services.outbox import InvalidNote
 from . import context
 from .openapi import OPENAPI
@@ -62,15 +62,7 @@ def text_field(data: dict[str, Any], name: str, *, max_length: int = 5000) -> st
 
 async def me(request: Request) -> JSONResponse:
     user = await current_user(request)
-    return JSONResponse(
-        {
-            "username": user.username,
-            "acct": f"{user.username}@{context.settings(request).host_name}",
-            "display_name": user.display_name,
-            "is_admin": user.is_admin,
-            "created_at": user.created_at.isoformat(),
-        }
-    )
+    return JSONResponse(account_json(request, user))
 
 
 async def create_note(request: Request) -> JSONResponse:
@@ -119,6 +111,44 @@ async def decide_follow_request(request: Request) -> JSONResponse:
     if not await follows.decide(context.fed(request), user, actor, approve=approve):
         raise HTTPException(404, "no pending follow request from that actor")
     return JSONResponse({"actor": actor, "state": "accepted" if approve else "rejected"})
+
+
+def account_json(request: Request, user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "acct": f"{user.username}@{context.settings(request).host_name}",
+        "display_name": user.display_name,
+        "summary": user.summary,
+        "manually_approves_followers": user.manually_approves_followers,
+        "is_admin": user.is_admin,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+async def update_profile(request: Request) -> JSONResponse:
+    user = await current_user(request)
+    data = await json_body(request)
+    known = {"display_name", "summary", "manually_approves_followers"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise HTTPException(400, f"unknown field {unknown[0]!r}")
+    for name in ("display_name", "summary"):
+        if name in data and not isinstance(data[name], str):
+            raise HTTPException(400, f"{name} must be a string")
+    manual = data.get("manually_approves_followers")
+    if manual is not None and not isinstance(manual, bool):
+        raise HTTPException(400, "manually_approves_followers must be true or false")
+    try:
+        updated = await profiles.update_profile(
+            context.fed(request),
+            user,
+            display_name=data.get("display_name"),
+            summary=data.get("summary"),
+            manually_approves_followers=manual,
+        )
+    except profiles.InvalidProfile as exc:
+        raise HTTPException(400, str(exc)) from None
+    return JSONResponse(account_json(request, updated))
 
 
 async def openapi(request: Request) -> JSONResponse:

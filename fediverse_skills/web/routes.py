@@ -38,6 +38,7 @@ def build_routes() -> list[BaseRoute]:
         # JSON API
         Route("/api/openapi.json", api.openapi, methods=["GET"], name="openapi"),
         Route("/api/v1/me", api.me, methods=["GET"], name="api_me"),
+        Route("/api/v1/profile", api.update_profile, methods=["PATCH"]),
         Route("/api/v1/notes", api.create_note, methods=["POST"]),
         Route("/api/v1/follows", api.create_follow, methods=["POST"]),
         Route("/api/v1/follow_requests", api.follow_requests, methods=["GET"]),
