@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,8 +57,6 @@ __all__ = [
 
 # Mastodon accepts these two; with either, the key decides the real algorithm.
 ACCEPTED_ALGORITHMS = ("rsa-sha256", "hs2019")
-_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
-_TOKEN_STOP = frozenset(", \t")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
@@ -82,49 +79,40 @@ class CavageSignature:
         return ("date",) if self.algorithm == "rsa-sha256" else ("(created)",)
 
 
+# One ``name=value`` pair, with the separator after it. A token value may not start with a
+# quote, so an unterminated quoted string does not match at all.
+_PAIR = re.compile(
+    r'[ \t]*([A-Za-z0-9_-]+)=(?:"((?:[^"\\]|\\.)*+)"|((?!")[^, \t]*))[ \t]*(,|$)', re.DOTALL
+)
+_NAME_EQ = re.compile(r'[ \t]*([A-Za-z0-9_-]*)(=?)("?)')
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL)
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
 def _parse_params(value: str) -> dict[str, str]:
     """``name="quoted"`` or ``name=token`` pairs separated by commas (with optional spaces)."""
     params: dict[str, str] = {}
-    i, n = 0, len(value)
+    pos = 0
     while True:
-        while i < n and value[i] in " \t":
-            i += 1
-        start = i
-        while i < n and value[i] in _NAME_CHARS:
-            i += 1
-        name = value[start:i]
-        if not name or i >= n or value[i] != "=":
-            raise SignatureError("malformed Signature header")
-        i += 1
-        if i < n and value[i] == '"':
-            i += 1
-            chars: list[str] = []
-            while i < n and value[i] != '"':
-                if value[i] == "\\":
-                    i += 1
-                    if i >= n:
-                        break
-                chars.append(value[i])
-                i += 1
-            if i >= n:
-                raise SignatureError("unterminated string in Signature header")
-            i += 1
-            param = "".join(chars)
-        else:
-            start = i
-            while i < n and value[i] not in _TOKEN_STOP:
-                i += 1
-            param = value[start:i]
+        match = _PAIR.match(value, pos)
+        if match is None:
+            raise SignatureError(_why_malformed(value, pos))
+        name, quoted, token, separator = match.groups()
         if name in params:
             raise SignatureError(f"duplicate parameter {name} in Signature header")
-        params[name] = param
-        while i < n and value[i] in " \t":
-            i += 1
-        if i >= n:
+        params[name] = _ESCAPE.sub(r"\1", quoted) if quoted is not None else token
+        if not separator:
             return params
-        if value[i] != ",":
-            raise SignatureError("malformed Signature header")
-        i += 1
+        pos = match.end()
+
+
+def _why_malformed(value: str, pos: int) -> str:
+    head = _NAME_EQ.match(value, pos)
+    assert head is not None  # every part of the pattern may match empty
+    quoted_value = head.group(1) and head.group(2) and head.group(3)
+    if quoted_value and not _QUOTED.match(value, head.end() - 1):
+        return "unterminated string in Signature header"
+    return "malformed Signature header"
 
 
 def _timestamp(params: dict[str, str], name: str) -> int | None:

@@ -56,6 +56,7 @@ async def store_document(fed: Federation, document: dict[str, Any]) -> RemoteAct
     record = _record(parsed, document, datetime.now(UTC))
     async with fed.db.transaction() as conn:
         await actors.upsert(conn, record)
+    fed.forget_keys_of(record.uri)  # a new document may carry a new key
     return record
 
 
@@ -93,6 +94,10 @@ async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey |
     """
     if url_blocked(key_id, await fed.blocked_domains()):
         return None
+    if not refresh:
+        remembered = fed.cached_key(key_id)
+        if remembered is not None:
+            return remembered  # type: ignore[no-any-return]
     actor_uri = key_id.split("#", 1)[0]
     host = urlsplit(key_id).netloc.lower()
     if refresh and not fed.may_refresh_key(host):
@@ -113,7 +118,9 @@ async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey |
         key = public_key_from_pem(record.public_key_pem)
     except ValueError:
         return None
-    return PublicKey(id=key_id, owner=record.uri, key=key)
+    found = PublicKey(id=key_id, owner=record.uri, key=key)
+    fed.remember_key(key_id, found)
+    return found
 
 
 async def _via_key_document(fed: Federation, key_id: str) -> RemoteActor | None:

@@ -21,6 +21,11 @@ from ..store.inbox import NewInboxItem
 
 # A host whose key we refetched is not refetched again for this long (refetch storms).
 KEY_REFRESH_COOLDOWN = 60.0
+# Parsed public keys are kept in memory this long; a refresh or an Update replaces them.
+KEY_CACHE_TTL = 600.0
+KEY_CACHE_SIZE = 10_000
+# Local usernames known to exist are remembered this long (inbox POSTs name one each).
+USER_CACHE_TTL = 60.0
 
 
 class Fetched(Protocol):
@@ -54,6 +59,34 @@ class Federation:
     _blocked_at: float = float("-inf")
     _key_refreshed: dict[str, float] = field(default_factory=dict)
     _private_keys: dict[str, RSAPrivateKey] = field(default_factory=dict)
+    _public_keys: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    _local_users: dict[str, float] = field(default_factory=dict)
+
+    def cached_key(self, key_id: str) -> Any | None:
+        """A public key verified recently enough to use without a database read."""
+        entry = self._public_keys.get(key_id)
+        if entry is None or time.monotonic() - entry[0] > KEY_CACHE_TTL:
+            return None
+        return entry[1]
+
+    def remember_key(self, key_id: str, key: Any) -> None:
+        if len(self._public_keys) >= KEY_CACHE_SIZE:
+            self._public_keys.clear()
+        self._public_keys[key_id] = (time.monotonic(), key)
+
+    def forget_keys_of(self, actor_uri: str) -> None:
+        for key_id, (_, key) in list(self._public_keys.items()):
+            if getattr(key, "owner", None) == actor_uri:
+                del self._public_keys[key_id]
+
+    def known_local_user(self, username: str) -> bool:
+        seen = self._local_users.get(username)
+        return seen is not None and time.monotonic() - seen < USER_CACHE_TTL
+
+    def remember_local_user(self, username: str) -> None:
+        if len(self._local_users) >= KEY_CACHE_SIZE:
+            self._local_users.clear()
+        self._local_users[username] = time.monotonic()
 
     async def blocked_domains(self) -> frozenset[str]:
         """The blocked domains, re-read from the database at most every few seconds."""

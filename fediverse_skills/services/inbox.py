@@ -23,7 +23,7 @@ from ..federation.signatures import SignatureError, verify_request
 from ..store import actors as actor_cache
 from ..store import follows as follow_store
 from ..store import inbox as inbox_store
-from ..store import objects
+from ..store import objects, users
 from ..store.inbox import InboxItem, NewInboxItem
 from . import actors, follows
 from .blocks import url_blocked
@@ -84,7 +84,7 @@ async def receive(
     activity_id: str = doc["id"]
     blocked = await fed.blocked_domains()
     key_id = _key_id(headers)
-    if any(url_blocked(u, blocked) for u in (actor, activity_id, key_id, *_iris(doc))):
+    if blocked and any(url_blocked(u, blocked) for u in (actor, activity_id, key_id, *_iris(doc))):
         raise Refused(403, "the domain is blocked")
     if not same_origin(activity_id, actor):
         raise Refused(400, "the activity id is not on the actor's origin")
@@ -116,6 +116,17 @@ async def receive(
         async with fed.db.transaction() as conn:
             new = activity_id in await inbox_store.enqueue(conn, [item])
     return Receipt(activity_id, duplicate=not new)
+
+
+async def recipient_exists(fed: Federation, username: str) -> bool:
+    """Whether a local user of that name exists (remembered briefly: every POST asks)."""
+    if fed.known_local_user(username):
+        return True
+    async with fed.db.connection() as conn:
+        found = await users.get_by_username(conn, username) is not None
+    if found:
+        fed.remember_local_user(username)
+    return found
 
 
 def _key_id(headers: Sequence[tuple[str, str]]) -> str | None:
@@ -179,8 +190,11 @@ async def on_delete(fed: Federation, activity: dict[str, Any]) -> str:
         if target == actor:
             await actor_cache.mark_deleted(conn, actor, now)
             await follow_store.remove_all_of(conn, actor)
-            return "actor deleted"
-        await objects.tombstone(conn, uri=target, actor=actor, now=now)
+        else:
+            await objects.tombstone(conn, uri=target, actor=actor, now=now)
+    if target == actor:
+        fed.forget_keys_of(actor)
+        return "actor deleted"
     return "object deleted"
 
 

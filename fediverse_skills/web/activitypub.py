@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..services import accounts, documents, inbox
+from ..services import documents, inbox
 from . import context, pages
 from .responses import activity_json, page_number
 
@@ -139,7 +139,7 @@ async def _receive(request: Request, recipient: str | None) -> Response:
 
 async def user_inbox(request: Request) -> Response:
     username = _username(request)
-    if await accounts.get_user(context.db(request), username) is None:
+    if not await inbox.recipient_exists(context.fed(request), username):
         raise HTTPException(404, "Not Found")
     return await _receive(request, username)
 
