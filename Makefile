@@ -58,6 +58,17 @@ pytest: $(VENV)/.installed-test
 	else echo "make: node/npm not found; the Fedify interop tests will be skipped (failed under CI=true)"; fi
 	$(BIN)/pytest
 
+# Benchmarks whose baselines are measured in the same run (bench/README.md).
+# `make bench BENCH_ARGS=--quick` is the < 60 s smoke test; BENCH_ARGS="--only delivery" runs one.
+BENCH_ARGS ?=
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info \
 		$(FEDIFY_PEER)/node_modules

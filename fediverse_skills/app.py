@@ -14,6 +14,7 @@ from .config import Settings
 from .federation.client import FederationClient, create_client
 from .federation.uris import LocalUris
 from .services import instance
+from .services.blocks import is_blocked
 from .services.context import Federation
 from .store import inbox as inbox_store
 from .store.batching import GroupCommitter
@@ -42,6 +43,8 @@ async def open_federation(settings: Settings, db: Database) -> tuple[Federation,
         allow_private_addresses=settings.allow_private_addresses,
         inbox_writer=GroupCommitter(db, inbox_store.enqueue_batch),
     )
+    await fed.blocked_domains()
+    client.host_refused = lambda host: is_blocked(host, fed.blocked_now())
     return fed, client
 
 

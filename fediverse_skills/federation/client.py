@@ -404,6 +404,8 @@ class FederationClient:
     ) -> None:
         self.allow_private = allow_private
         self._signer = signer
+        # Set by the owner: a policy (domain blocks) checked on every URL, redirects included.
+        self.host_refused: Callable[[str], bool] | None = None
         self._total_timeout = total_timeout
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
@@ -506,6 +508,8 @@ class FederationClient:
         if parsed.userinfo:
             raise ForbiddenAddress("credentials in URL are not allowed")
         check_host(parsed.host, allow_private=self.allow_private)
+        if self.host_refused is not None and self.host_refused(parsed.host):
+            raise ForbiddenAddress(f"{parsed.host} is blocked")
         return parsed
 
     async def _get_json(

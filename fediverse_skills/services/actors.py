@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..federation import webfinger
-from ..federation.actors import ActorError, ParsedActor, parse_actor, same_origin
+from ..federation.actors import ACTOR_TYPES, ActorError, ParsedActor, parse_actor, same_origin
 from ..federation.addresses import is_forbidden
 from ..federation.client import FetchError
 from ..federation.signatures import PublicKey, public_key_from_pem
@@ -47,14 +48,37 @@ def _record(parsed: ParsedActor, document: dict[str, Any], now: datetime) -> Rem
     )
 
 
-async def store_document(fed: Federation, document: dict[str, Any]) -> RemoteActor:
-    """Check and cache an actor document that is already known to be authentic."""
+async def store_document(
+    fed: Federation, document: dict[str, Any], *, keep_known_key: bool = False
+) -> RemoteActor:
+    """Check and cache an actor document that is already known to be authentic.
+
+    With ``keep_known_key`` (a refetch, not an Update signed by the actor), a key that
+    differs from the one we already trust is not taken: the old key stays, and the actor is
+    flagged (``key_changed_at``) for an admin to look at.
+    """
     try:
         parsed = parse_actor(document)
     except ActorError as exc:
         raise ActorUnavailable(str(exc)) from None
+    if url_blocked(parsed.uri, await fed.blocked_domains()):
+        raise ActorUnavailable("the actor's domain is blocked")
     record = _record(parsed, document, datetime.now(UTC))
     async with fed.db.transaction() as conn:
+        if keep_known_key:
+            known = await actors.get(conn, record.uri)
+            if (
+                known is not None
+                and known.public_key_pem
+                and known.public_key_pem != record.public_key_pem
+            ):
+                log.warning("unexpected key change for %s: keeping the known key", record.uri)
+                record = replace(
+                    record,
+                    key_id=known.key_id,
+                    public_key_pem=known.public_key_pem,
+                    key_changed_at=record.fetched_at,
+                )
         await actors.upsert(conn, record)
     fed.forget_keys_of(record.uri)  # a new document may carry a new key
     return record
@@ -88,9 +112,12 @@ async def get(fed: Federation, uri: str, *, refresh: bool = False) -> RemoteActo
 async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey | None:
     """Key lookup for signature verification: the key ``key_id`` and its owner.
 
-    The key's actor is the key id without its fragment (Mastodon, Fedify, GoToSocial's
-    ``#main-key``), or the owner named by a separate key document. A refresh refetches the
-    actor at most once per host per cool-down, so forged requests cannot cause a storm.
+    The key's document is the key id without its fragment: the actor itself (Mastodon,
+    Fedify, GoToSocial's ``#main-key``), or a key document whose ``owner`` is the actor.
+    Fetches are bounded so that forged requests cannot make us hammer anyone: a refresh
+    after a failed verification happens at most once per host per cool-down, the same key
+    document is fetched at most once per cool-down, and a host whose fetch just failed is
+    left alone for the cool-down.
     """
     if url_blocked(key_id, await fed.blocked_domains()):
         return None
@@ -98,20 +125,27 @@ async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey |
         remembered = fed.cached_key(key_id)
         if remembered is not None:
             return remembered  # type: ignore[no-any-return]
-    actor_uri = key_id.split("#", 1)[0]
-    host = urlsplit(key_id).netloc.lower()
-    if refresh and not fed.may_refresh_key(host):
-        return None
     async with fed.db.connection() as conn:
         record = await actors.get_by_key_id(conn, key_id)
-    try:
-        if record is None or refresh:
-            record = await get(fed, record.uri if record else actor_uri, refresh=True)
-            if record.key_id != key_id:
-                record = await _via_key_document(fed, key_id)
-    except ActorUnavailable as exc:
-        log.info("no key %s: %s", key_id, exc)
+    if record is not None and record.deleted_at is not None:
         return None
+    if record is None or refresh:
+        host = urlsplit(key_id).netloc.lower()
+        document_url = record.uri if record is not None else key_id.split("#", 1)[0]
+
+        async def fetch() -> RemoteActor | None:
+            if fed.host_failing(host):
+                return None
+            if refresh and not fed.may_refresh_key(host):
+                return None
+            if not refresh and not fed.may_fetch(document_url):
+                # Fetched a moment ago: use what that fetch stored, if anything.
+                async with fed.db.connection() as conn:
+                    return await actors.get_by_key_id(conn, key_id)
+            return await _fetch_key_owner(fed, document_url, key_id, host)
+
+        # Concurrent first requests from one sender share a single fetch.
+        record = await fed.once(f"{refresh}:{document_url}", fetch)
     if record is None or record.key_id != key_id or not record.public_key_pem:
         return None
     try:
@@ -123,16 +157,26 @@ async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey |
     return found
 
 
-async def _via_key_document(fed: Federation, key_id: str) -> RemoteActor | None:
-    """For servers whose key id is a document of its own: fetch it, then its owner."""
+async def _fetch_key_owner(fed: Federation, url: str, key_id: str, host: str) -> RemoteActor | None:
+    """Fetch the document a key id points at: an actor, or a key whose owner we then fetch."""
     try:
-        fetched = await fed.client.fetch_document(key_id)
-    except FetchError:
+        fetched = await fed.client.fetch_document(url)
+        document = fetched.document
+        if document.get("type") in ACTOR_TYPES:
+            record = await store_document(fed, document, keep_known_key=True)
+        else:
+            owner = document.get("owner")
+            if not isinstance(owner, str) or not same_origin(owner, key_id):
+                return None
+            record = await get(fed, owner, refresh=True)
+    except FetchError as exc:
+        log.info("cannot fetch key %s: %s", key_id, exc.reason)
+        if exc.status is None or exc.status >= 500:
+            fed.record_host_failure(host)
         return None
-    owner = fetched.document.get("owner")
-    if not isinstance(owner, str) or not same_origin(owner, key_id):
+    except ActorUnavailable as exc:
+        log.info("no key %s: %s", key_id, exc)
         return None
-    record = await get(fed, owner, refresh=True)
     return record if record.key_id == key_id else None
 
 

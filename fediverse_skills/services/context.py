@@ -6,9 +6,11 @@ service functions. It holds no business rules.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -18,6 +20,8 @@ from ..store import blocks
 from ..store.batching import GroupCommitter
 from ..store.db import Database
 from ..store.inbox import NewInboxItem
+
+T = TypeVar("T")
 
 # A host whose key we refetched is not refetched again for this long (refetch storms).
 KEY_REFRESH_COOLDOWN = 60.0
@@ -61,6 +65,9 @@ class Federation:
     _private_keys: dict[str, RSAPrivateKey] = field(default_factory=dict)
     _public_keys: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _local_users: dict[str, float] = field(default_factory=dict)
+    _fetched: dict[str, float] = field(default_factory=dict)
+    _in_flight: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    _failing_hosts: dict[str, float] = field(default_factory=dict)
 
     def cached_key(self, key_id: str) -> Any | None:
         """A public key verified recently enough to use without a database read."""
@@ -100,6 +107,51 @@ class Federation:
     async def close(self) -> None:
         if self.inbox_writer is not None:
             await self.inbox_writer.close()
+
+    def blocked_now(self) -> frozenset[str]:
+        """The blocked domains as last read (for checks that cannot wait on the database)."""
+        return self._blocked
+
+    async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """Run ``make()`` for ``key`` unless a call for the same key is already running;
+        concurrent callers share its result (single flight)."""
+        running = self._in_flight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            result = await make()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning without waiters
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._in_flight[key]
+
+    def may_fetch(self, url: str) -> bool:
+        """True at most once per cool-down per URL; records the fetch. Key lookups use it so
+        that made-up key ids cannot make us fetch the same document again and again."""
+        now = time.monotonic()
+        last = self._fetched.get(url)
+        if last is not None and now - last < KEY_REFRESH_COOLDOWN:
+            return False
+        if len(self._fetched) >= KEY_CACHE_SIZE:
+            self._fetched.clear()
+        self._fetched[url] = now
+        return True
+
+    def host_failing(self, host: str) -> bool:
+        failed = self._failing_hosts.get(host)
+        return failed is not None and time.monotonic() - failed < KEY_REFRESH_COOLDOWN
+
+    def record_host_failure(self, host: str) -> None:
+        if len(self._failing_hosts) >= KEY_CACHE_SIZE:
+            self._failing_hosts.clear()
+        self._failing_hosts[host] = time.monotonic()
 
     def forget_blocks(self) -> None:
         self._blocked_at = float("-inf")

@@ -201,7 +201,10 @@ async def on_delete(fed: Federation, activity: dict[str, Any]) -> str:
 async def on_update(fed: Federation, activity: dict[str, Any]) -> str:
     actor = activities.ref(activity.get("actor"))
     obj = activity.get("object")
-    if isinstance(obj, dict) and activities.ref(obj) == actor:
+    if actor is not None and isinstance(obj, dict) and activities.ref(obj) == actor:
+        known = await actors.cached(fed, actor)
+        if known is not None and known.deleted_at is not None:
+            return "ignored: the actor was deleted"
         try:
             await actors.store_document(fed, obj)
         except actors.ActorUnavailable as exc:

@@ -28,6 +28,7 @@ class RemoteActor:
     document: str
     fetched_at: datetime
     deleted_at: datetime | None = None
+    key_changed_at: datetime | None = None
 
 
 _COLUMNS = (
@@ -45,6 +46,7 @@ _COLUMNS = (
     remote_actors.c.document,
     remote_actors.c.fetched_at,
     remote_actors.c.deleted_at,
+    remote_actors.c.key_changed_at,
 )
 
 
@@ -64,6 +66,7 @@ async def upsert(conn: AsyncConnection, actor: RemoteActor) -> None:
         "document": actor.document,
         "fetched_at": actor.fetched_at,
         "deleted_at": None,
+        "key_changed_at": actor.key_changed_at,
     }
     stmt = insert(conn, remote_actors).values(values)
     update_values = {k: v for k, v in values.items() if k != "uri"}

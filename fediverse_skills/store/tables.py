@@ -137,6 +137,8 @@ remote_actors = Table(
     Column("document", Text, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("deleted_at", UTCDateTime, nullable=True),
+    # Set when a refetch served a different key than the one we trust (kept; see actors.py).
+    Column("key_changed_at", UTCDateTime, nullable=True),
 )
 
 # Follow relations between any two actors, named by their URIs (local or remote).
