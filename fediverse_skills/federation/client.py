@@ -33,26 +33,21 @@ with an HTTP error status).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
-import ipaddress
-import socket
 import ssl
-import typing
 import zlib
-from collections.abc import AsyncIterable as AsyncIterableABC
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
-import httpcore
 import httpx
 
 from .. import __version__
-from .addresses import FetchError, ForbiddenAddress, check_host, check_url, is_forbidden
+from .addresses import FetchError, ForbiddenAddress, check_host, check_url
 from .media import AS_CONTEXT, is_activitystreams, media_type
 from .safejson import JsonError, loads_object
+from .transport import GuardedTransport, Resolver, system_resolver
 
 __all__ = [
     "ACTIVITY_ACCEPT",
@@ -75,13 +70,9 @@ READ_TIMEOUT = 10.0
 TOTAL_TIMEOUT = 30.0
 MAX_RESPONSE_BYTES = 1_048_576
 MAX_REDIRECTS = 5
-MAX_CONNECTIONS = 200
-MAX_KEEPALIVE = 50
-KEEPALIVE_EXPIRY = 30.0
 # How much of a POST's response body is kept (for logs); the rest is not read.
 POST_BODY_PREFIX = 4096
 # How many of a host's addresses are tried, in resolver order.
-MAX_CONNECT_ATTEMPTS = 4
 MAX_JSON_DEPTH = 64
 
 ACTIVITY_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_CONTEXT}"'
@@ -91,24 +82,10 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # (method, url, headers about to be sent, body) -> headers to add, e.g. Signature.
 Signer = Callable[[str, str, Mapping[str, str], bytes], Mapping[str, str]]
 # (host, port) -> IP addresses as text, in preference order.
-Resolver = Callable[[str, int], Awaitable[typing.Sequence[str]]]
 
 
 def user_agent(base_url: str) -> str:
     return f"fediverse-skills/{__version__} (+{base_url}/)"
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """The default resolver: the system's ``getaddrinfo``, TCP addresses only."""
-    infos = await asyncio.get_running_loop().getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-    )
-    addresses: list[str] = []
-    for _family, _type, _proto, _canonname, sockaddr in infos:
-        address = str(sockaddr[0])
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
 
 
 # ----------------------------------------------------------------------------- results
@@ -135,180 +112,6 @@ class PostResult:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
-
-
-# ----------------------------------------------------------------------------- transport
-
-
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks and dials. The only place a TCP connection is opened."""
-
-    def __init__(
-        self,
-        *,
-        allow_private: bool,
-        resolver: Resolver,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-    ) -> None:
-        self._allow_private = allow_private
-        self._resolver = resolver
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def _vetted_addresses(self, host: str, port: int) -> list[str]:
-        check_host(host, allow_private=self._allow_private)
-        try:
-            literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(
-                host
-            )
-        except ValueError:
-            literal = None
-        if literal is not None:
-            candidates = [literal]
-        else:
-            try:
-                answers = await self._resolver(host, port)
-            except OSError as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-            try:
-                candidates = [ipaddress.ip_address(answer) for answer in answers]
-            except ValueError as exc:
-                raise httpcore.ConnectError(f"resolver gave a bad address: {exc}") from exc
-        if not candidates:
-            raise httpcore.ConnectError(f"{host} has no addresses")
-        # One forbidden answer taints the name: refuse it altogether.
-        for ip in candidates:
-            reason = is_forbidden(ip, allow_private=self._allow_private)
-            if reason is not None:
-                raise ForbiddenAddress(f"{host} resolves to forbidden address {ip}: {reason}")
-        return [str(ip) for ip in candidates]
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                addresses = await self._vetted_addresses(host, port)
-                error: Exception | None = None
-                for address in addresses[:MAX_CONNECT_ATTEMPTS]:
-                    try:
-                        return await self._inner.connect_tcp(
-                            address,
-                            port,
-                            timeout=None,
-                            local_address=local_address,
-                            socket_options=socket_options,
-                        )
-                    except httpcore.ConnectError as exc:
-                        error = exc
-                raise error or httpcore.ConnectError(f"cannot connect to {host}")
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"connecting to {host} timed out") from None
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise ForbiddenAddress("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-_ERROR_MAP: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.ProxyError, httpx.ProxyError),
-)
-
-
-@contextlib.contextmanager
-def _map_httpcore_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        for source, target in _ERROR_MAP:
-            if isinstance(exc, source):
-                raise target(str(exc) or type(exc).__name__) from exc
-        raise
-
-
-class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterableABC[bytes]) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _map_httpcore_errors():
-            async for part in self._stream:
-                yield part
-
-    async def aclose(self) -> None:
-        close = getattr(self._stream, "aclose", None)
-        if close is not None:
-            with _map_httpcore_errors():
-                await close()
-
-
-class _GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport over an httpcore pool that dials through :class:`_GuardedBackend`."""
-
-    def __init__(self, *, backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext):
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=MAX_CONNECTIONS,
-            max_keepalive_connections=MAX_KEEPALIVE,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-            http1=True,
-            http2=False,
-            network_backend=backend,
-        )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not isinstance(request.stream, httpx.AsyncByteStream):  # pragma: no cover
-            raise TypeError("an async request body is required")
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        with _map_httpcore_errors():
-            core_response = await self._pool.handle_async_request(core_request)
-        stream = core_response.stream
-        if not isinstance(stream, AsyncIterableABC):  # pragma: no cover
-            raise TypeError("an async response body is required")
-        return httpx.Response(
-            status_code=core_response.status,
-            headers=core_response.headers,
-            stream=_ResponseStream(stream),
-            extensions=core_response.extensions,
-        )
-
-    async def aclose(self) -> None:
-        await self._pool.aclose()
 
 
 # ----------------------------------------------------------------------------- bodies
@@ -409,9 +212,13 @@ class FederationClient:
         self._total_timeout = total_timeout
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
-        backend = _GuardedBackend(allow_private=allow_private, resolver=resolver or system_resolver)
-        transport = _GuardedTransport(
-            backend=backend, ssl_context=ssl_context or httpx.create_ssl_context()
+        self._user_agent = user_agent(base_url)
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._transport = transport = GuardedTransport(
+            resolver=resolver or system_resolver,
+            allow_private=allow_private,
+            ssl_context=ssl_context or httpx.create_ssl_context(),
         )
         self._http = httpx.AsyncClient(
             transport=transport,
@@ -471,20 +278,16 @@ class FederationClient:
         try:
             async with asyncio.timeout(self._total_timeout):
                 target = self._vet(url)
-                request = self._http.build_request("POST", target, content=body, headers=headers)
-                response = await self._http.send(request, stream=True)
-                try:
-                    try:
-                        prefix = await _read_body(response, POST_BODY_PREFIX, truncate=True)
-                    except (httpx.TransportError, FetchError):
-                        prefix = b""  # the peer answered; its body is only for logs
-                finally:
-                    await response.aclose()
-                return PostResult(
-                    status=response.status_code,
-                    headers=dict(response.headers.items()),
-                    body_prefix=prefix,
+                merged = {"User-Agent": self._user_agent, **headers}
+                status, answer_headers, prefix = await self._transport.post(
+                    str(target),
+                    list(merged.items()),
+                    body,
+                    connect_timeout=self._connect_timeout,
+                    read_timeout=self._read_timeout,
+                    prefix=POST_BODY_PREFIX,
                 )
+                return PostResult(status=status, headers=answer_headers, body_prefix=prefix)
         except TimeoutError:
             raise FetchError(f"timed out after {self._total_timeout:g}s") from None
         except httpx.HTTPError as exc:

@@ -92,10 +92,11 @@ async def _attempt(
     order = [first, *(s for s in SCHEMES if s != first)]
     status: int | None = None
     for scheme in order:
+        # RSA signing is the largest cost of a delivery and releases the GIL: sign in a
+        # thread so that the event loop keeps sending meanwhile.
+        headers = await asyncio.to_thread(_signed_headers, fed, signer, scheme, d.inbox, body)
         try:
-            answer = await fed.client.post(
-                d.inbox, body, _signed_headers(fed, signer, scheme, d.inbox, body)
-            )
+            answer = await fed.client.post(d.inbox, body, headers)
         except FetchError as exc:
             return Outcome(d, exc.status, exc.reason)
         status = int(answer.status)
@@ -106,10 +107,19 @@ async def _attempt(
     return Outcome(d, status, f"HTTP {status}")
 
 
-async def _record(fed: Federation, worker: str, outcomes: list[Outcome], now: datetime) -> None:
+async def _record(
+    fed: Federation,
+    worker: str,
+    outcomes: list[Outcome],
+    states: dict[str, HostState],
+    now: datetime,
+) -> None:
+    """Write the outcomes in one transaction: successes in bulk, the rest row by row (they
+    are few), and host state only where it changes."""
+    done: dict[int, list[int]] = {}
+    failures = {name: s.consecutive_failures for name, s in states.items()}
+    schemes = {name: s.signature_scheme or "cavage" for name, s in states.items()}
     async with fed.db.transaction() as conn:
-        states = await hosts.get_many(conn, {o.delivery.host for o in outcomes})
-        failures = {name: s.consecutive_failures for name, s in states.items()}
         for o in outcomes:
             d = o.delivery
             if o.postponed_until is not None:
@@ -124,10 +134,11 @@ async def _record(fed: Federation, worker: str, outcomes: list[Outcome], now: da
                 )
                 continue
             if o.error is None:
-                await deliveries.succeed(conn, d.id, worker, now, o.status or 200)
-                if failures.get(d.host) != 0 or o.scheme != "cavage":
+                done.setdefault(o.status or 200, []).append(d.id)
+                if failures.get(d.host, 0) != 0 or o.scheme != schemes.get(d.host, "cavage"):
                     await hosts.record_success(conn, d.host, now, o.scheme)
                     failures[d.host] = 0
+                    schemes[d.host] = o.scheme or "cavage"
                 continue
             permanent = o.status is not None and retries.is_permanent(o.status)
             if o.error in ("domain blocked", "the signing account no longer exists"):
@@ -150,6 +161,7 @@ async def _record(fed: Federation, worker: str, outcomes: list[Outcome], now: da
                 await hosts.record_failure(
                     conn, d.host, now, count, now + open_for if open_for else None
                 )
+        await deliveries.succeed_many(conn, done, worker, now)
 
 
 async def deliver_due(fed: Federation, worker: str, *, limit: int = BATCH) -> int:
@@ -175,7 +187,7 @@ async def deliver_due(fed: Federation, worker: str, *, limit: int = BATCH) -> in
                 return Outcome(d, None, f"internal error: {type(exc).__name__}")
 
     outcomes = list(await asyncio.gather(*(one(d) for d in items)))
-    await _record(fed, worker, outcomes, datetime.now(UTC))
+    await _record(fed, worker, outcomes, states, datetime.now(UTC))
     delivered = sum(1 for o in outcomes if o.error is None)
     log.info(
         "delivery batch",

@@ -169,3 +169,25 @@ async def activity_body(conn: AsyncConnection, uri: str) -> str | None:
     )
     found = row.first()
     return None if found is None else str(found[0])
+
+
+async def succeed_many(
+    conn: AsyncConnection, ids_by_status: dict[int, list[int]], worker: str, now: datetime
+) -> None:
+    """Mark many deliveries done: one UPDATE per distinct status, not one per row."""
+    for status, ids in ids_by_status.items():
+        if not ids:
+            continue
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(ids), deliveries.c.locked_by == worker)
+            .values(
+                state=DONE,
+                finished_at=now,
+                last_status=status,
+                last_error=None,
+                attempts=deliveries.c.attempts + 1,
+                locked_by=None,
+                locked_until=None,
+            )
+        )
