@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from .config import Settings
 from .federation.client import FederationClient, create_client
@@ -21,6 +22,7 @@ from .store.batching import GroupCommitter
 from .store.db import Database
 from .store.migrations import ensure_migrated
 from .web.errors import EXCEPTION_HANDLERS
+from .web.inbox import InboxFastPath
 from .web.routes import build_routes
 from .worker import Worker, federation_sources
 
@@ -48,7 +50,7 @@ async def open_federation(settings: Settings, db: Database) -> tuple[Federation,
     return fed, client
 
 
-def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlette:
+def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp:
     """Build the app. The lifespan owns the database engine, the HTTP client and,
     when ``run_worker`` (default: ``settings.run_worker_in_process``), a worker task."""
     with_worker = settings.run_worker_in_process if run_worker is None else run_worker
@@ -88,8 +90,9 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
             await client.aclose()
             await db.close()
 
-    return Starlette(
+    app = Starlette(
         routes=build_routes(),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    return InboxFastPath(app)

@@ -21,6 +21,8 @@ class JsonError(ValueError):
 
 def _depth_ok(text: str, limit: int) -> bool:
     """Check bracket nesting before parsing, so deep input cannot exhaust the parser."""
+    if text.count("{") + text.count("[") <= limit:
+        return True  # cannot nest deeper than it has brackets
     depth = 0
     for match in _STRUCTURE.finditer(text):
         char = text[match.start()]

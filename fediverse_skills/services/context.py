@@ -57,7 +57,7 @@ class Federation:
     client: HttpClient
     uris: LocalUris
     allow_private_addresses: bool = False
-    inbox_writer: GroupCommitter[NewInboxItem, bool] | None = None
+    inbox_writer: GroupCommitter[NewInboxItem, None] | None = None
     blocks_ttl: float = 5.0
     _blocked: frozenset[str] = frozenset()
     _blocked_at: float = float("-inf")

@@ -48,7 +48,6 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Receipt:
     activity_id: str
-    duplicate: bool
 
 
 def _activity(body: bytes) -> dict[str, Any]:
@@ -56,7 +55,6 @@ def _activity(body: bytes) -> dict[str, Any]:
         doc = loads_object(body, max_bytes=MAX_BODY)
     except JsonError as exc:
         raise Refused(413 if "too large" in str(exc) else 400, str(exc)) from None
-    doc.pop("signature", None)  # LD signatures are not trusted; the HTTP signature is
     if not isinstance(doc.get("id"), str) or not doc["id"].startswith(("https://", "http://")):
         raise Refused(400, "the activity needs an http(s) id")
     if not isinstance(doc.get("type"), str):
@@ -91,7 +89,7 @@ async def receive(
     is_self_delete = doc["type"] == "Delete" and activities.ref(doc.get("object")) == actor
     if is_self_delete and await actors.cached(fed, actor) is None:
         # A deleted account we never knew: nothing to do, and nothing to fetch.
-        return Receipt(activity_id, duplicate=True)
+        return Receipt(activity_id)
 
     async def lookup(kid: str, refresh: bool) -> Any:
         return await actors.lookup_key(fed, kid, refresh)
@@ -102,20 +100,26 @@ async def receive(
         raise Refused(401, exc.reason) from None
     if verified.owner != actor:
         raise Refused(401, "the signature's key does not belong to the activity's actor")
+    if "signature" in doc:
+        # LD signatures are not trusted (the HTTP signature is): store the activity without.
+        del doc["signature"]
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = body.decode("utf-8")  # exactly what was signed
     item = NewInboxItem(
         activity_uri=activity_id,
         type=doc["type"],
         actor=actor,
         recipient=recipient,
-        body=json.dumps(doc, separators=(",", ":"), ensure_ascii=False),
+        body=text,
         received_at=datetime.now(UTC),
     )
     if fed.inbox_writer is not None:
-        new = await fed.inbox_writer.submit(item)  # returns after the batch commits
+        await fed.inbox_writer.submit(item)  # returns after the batch commits
     else:
         async with fed.db.transaction() as conn:
-            new = activity_id in await inbox_store.enqueue(conn, [item])
-    return Receipt(activity_id, duplicate=not new)
+            await inbox_store.enqueue(conn, [item])
+    return Receipt(activity_id)
 
 
 async def recipient_exists(fed: Federation, username: str) -> bool:

@@ -41,6 +41,8 @@ class GroupCommitter(Generic[T, R]):
     async def _run(self) -> None:
         while True:
             first = await self._queue.get()
+            # Yield once so that requests already on their way can join this transaction.
+            await asyncio.sleep(0)
             batch = [first]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())

@@ -39,24 +39,25 @@ class InboxItem:
     received_at: datetime
 
 
+def _row(item: NewInboxItem) -> dict[str, object]:
+    return {
+        "activity_uri": item.activity_uri,
+        "type": item.type[:50],
+        "actor": item.actor,
+        "recipient": item.recipient,
+        "body": item.body,
+        "state": PENDING,
+        "attempts": 0,
+        "received_at": item.received_at,
+        "next_attempt_at": item.received_at,
+    }
+
+
 async def enqueue(conn: AsyncConnection, items: Sequence[NewInboxItem]) -> set[str]:
     """Insert items, skipping activity ids already seen. Returns the ids newly inserted."""
     if not items:
         return set()
-    rows = [
-        {
-            "activity_uri": i.activity_uri,
-            "type": i.type[:50],
-            "actor": i.actor,
-            "recipient": i.recipient,
-            "body": i.body,
-            "state": PENDING,
-            "attempts": 0,
-            "received_at": i.received_at,
-            "next_attempt_at": i.received_at,
-        }
-        for i in items
-    ]
+    rows = [_row(i) for i in items]
     stmt = (
         insert(conn, inbox_items)
         .on_conflict_do_nothing(index_elements=[inbox_items.c.activity_uri])
@@ -66,16 +67,16 @@ async def enqueue(conn: AsyncConnection, items: Sequence[NewInboxItem]) -> set[s
     return {r[0] for r in result.all()}
 
 
-async def enqueue_batch(conn: AsyncConnection, items: Sequence[NewInboxItem]) -> list[bool]:
-    """For group commit: insert ``items`` and say, for each, whether it was new."""
-    inserted = await enqueue(conn, items)
-    seen_in_batch: set[str] = set()
-    results = []
-    for item in items:
-        new = item.activity_uri in inserted and item.activity_uri not in seen_in_batch
-        seen_in_batch.add(item.activity_uri)
-        results.append(new)
-    return results
+async def enqueue_batch(conn: AsyncConnection, items: Sequence[NewInboxItem]) -> list[None]:
+    """For group commit: insert ``items``, skipping activity ids already queued."""
+    if items:
+        await conn.execute(
+            insert(conn, inbox_items).on_conflict_do_nothing(
+                index_elements=[inbox_items.c.activity_uri]
+            ),
+            [_row(i) for i in items],
+        )
+    return [None] * len(items)
 
 
 async def claim_due(

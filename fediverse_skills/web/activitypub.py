@@ -7,13 +7,11 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from ..services import documents, inbox
+from ..services import documents
 from . import context, pages
 from .responses import activity_json, page_number
-
-MAX_BODY = inbox.MAX_BODY
 
 
 def _username(request: Request) -> str:
@@ -86,63 +84,3 @@ async def following(request: Request) -> Response:
     return await _document_or_404(
         request, lambda: documents.relations(fed, _username(request), "following", page)
     )
-
-
-async def _read_body(request: Request) -> bytes:
-    """The raw body, refusing more than 1 MB without reading it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > MAX_BODY:
-                raise HTTPException(413, "the body is larger than 1 MB")
-        except ValueError:
-            raise HTTPException(400, "invalid Content-Length") from None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise HTTPException(413, "the body is larger than 1 MB")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _url(request: Request) -> str:
-    """The URL as the sender signed it: our public origin plus the raw path and query."""
-    raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    query = request.scope.get("query_string", b"")
-    path = raw_path.decode("latin-1")
-    base = context.fed(request).uris.base_url
-    return f"{base}{path}" + (f"?{query.decode('latin-1')}" if query else "")
-
-
-async def _receive(request: Request, recipient: str | None) -> Response:
-    if not documents.accepts_inbox_post(request.headers.get("content-type")):
-        return JSONResponse(
-            {"error": "Content-Type must be application/activity+json"}, status_code=415
-        )
-    body = await _read_body(request)
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-    try:
-        receipt = await inbox.receive(
-            context.fed(request),
-            method=request.method,
-            url=_url(request),
-            headers=headers,
-            body=body,
-            recipient=recipient,
-        )
-    except inbox.Refused as exc:
-        return JSONResponse({"error": exc.reason}, status_code=exc.status)
-    return JSONResponse({"id": receipt.activity_id}, status_code=202)
-
-
-async def user_inbox(request: Request) -> Response:
-    username = _username(request)
-    if not await inbox.recipient_exists(context.fed(request), username):
-        raise HTTPException(404, "Not Found")
-    return await _receive(request, username)
-
-
-async def shared_inbox(request: Request) -> Response:
-    return await _receive(request, None)
