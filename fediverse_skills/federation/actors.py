@@ -125,10 +125,11 @@ class ParsedActor:
 def origin(url: str) -> str:
     """scheme://host[:port], lower-cased; raises ValueError for a URL without a host."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    hostname = parts.hostname
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ValueError(f"not an http(s) URL: {url[:100]!r}")
     port = parts.port
-    host = parts.hostname.lower()
+    host = hostname  # urlsplit already lower-cases it
     default = 443 if parts.scheme == "https" else 80
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 

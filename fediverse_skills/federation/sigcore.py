@@ -121,6 +121,8 @@ class Headers:
         values = self._values.get(name.lower())
         if values is None:
             return None
+        if len(values) == 1:
+            return values[0].strip(" \t")
         return ", ".join(v.strip(" \t") for v in values)
 
     def with_fields(self, fields: Mapping[str, str]) -> Headers:

@@ -119,7 +119,8 @@ async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey |
     document is fetched at most once per cool-down, and a host whose fetch just failed is
     left alone for the cool-down.
     """
-    if url_blocked(key_id, await fed.blocked_domains()):
+    blocked = await fed.blocked_domains()
+    if blocked and url_blocked(key_id, blocked):
         return None
     if not refresh:
         remembered = fed.cached_key(key_id)

@@ -29,6 +29,9 @@ class GroupCommitter(Generic[T, R]):
         self._max_batch = max_batch
         self._queue: asyncio.Queue[tuple[T, asyncio.Future[R]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        # The writer keeps one connection: checking one out of the pool (and resetting it
+        # on return) for every batch would cost more than the insert itself.
+        self._conn: Connection | None = None
 
     async def submit(self, item: T) -> R:
         """Queue ``item``; return its result once the transaction holding it committed."""
@@ -50,9 +53,12 @@ class GroupCommitter(Generic[T, R]):
             if not pending:
                 continue
             try:
-                async with self._db.transaction() as conn:
-                    results = await self._write(conn, [item for item, _ in pending])
+                if self._conn is None:
+                    self._conn = await self._db.engine.connect()
+                async with self._conn.begin():
+                    results = await self._write(self._conn, [item for item, _ in pending])
             except Exception as exc:
+                await self._drop_connection()
                 for _, fut in pending:
                     if not fut.done():
                         fut.set_exception(exc)
@@ -61,9 +67,16 @@ class GroupCommitter(Generic[T, R]):
                 if not fut.done():
                     fut.set_result(result)
 
+    async def _drop_connection(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                await conn.close()
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self._drop_connection()
