@@ -7,6 +7,7 @@ caller implements (with its cache and per-host cool-down); the clock comes in as
 from __future__ import annotations
 
 import email.utils
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -204,7 +205,28 @@ def format_http_date(moment: datetime) -> str:
     return email.utils.format_datetime(utc_now(moment).replace(microsecond=0), usegmt=True)
 
 
+_IMF_FIXDATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT"
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
 def parse_http_date(value: str) -> datetime:
+    fixdate = _IMF_FIXDATE.fullmatch(value)
+    if fixdate is not None:  # the format everyone sends (RFC 9110 IMF-fixdate): fast path
+        day, month, year, hour, minute, second = fixdate.groups()
+        try:
+            return datetime(
+                int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+            )
+        except ValueError:
+            raise SignatureError("Date header is not an HTTP date") from None
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -81,8 +81,9 @@ async def receive(
     assert actor is not None
     activity_id: str = doc["id"]
     blocked = await fed.blocked_domains()
-    key_id = _key_id(headers)
-    if blocked and any(url_blocked(u, blocked) for u in (actor, activity_id, key_id, *_iris(doc))):
+    if blocked and any(
+        url_blocked(u, blocked) for u in (actor, activity_id, _key_id(headers), *_iris(doc))
+    ):
         raise Refused(403, "the domain is blocked")
     if not same_origin(activity_id, actor):
         raise Refused(400, "the activity id is not on the actor's origin")
