@@ -23,8 +23,11 @@ WriteBatch = Callable[[Connection, Sequence[T]], Awaitable[Sequence[R]]]
 
 
 class GroupCommitter(Generic[T, R]):
-    def __init__(self, db: Database, write: WriteBatch[T, R], *, max_batch: int = 256) -> None:
+    def __init__(
+        self, db: Database, write: WriteBatch[T, R], *, max_batch: int = 256, turns: int = 2
+    ) -> None:
         self._db = db
+        self._turns = turns
         self._write = write
         self._max_batch = max_batch
         self._queue: asyncio.Queue[tuple[T, asyncio.Future[R]]] = asyncio.Queue()
@@ -44,8 +47,11 @@ class GroupCommitter(Generic[T, R]):
     async def _run(self) -> None:
         while True:
             first = await self._queue.get()
-            # Yield once so that requests already on their way can join this transaction.
-            await asyncio.sleep(0)
+            # Let requests already on their way join this transaction: two turns of the
+            # event loop cost an item alone next to nothing, and under load they let the
+            # batch grow, which makes every item cheaper (measured: make bench).
+            for _ in range(self._turns):
+                await asyncio.sleep(0)
             batch = [first]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
