@@ -317,6 +317,8 @@ def run(*, quick: bool) -> FigureResult:
                     str(base_port),
                     "--db",
                     str(workdir / "baseline.db"),
+                    "--loop",
+                    "uvloop",  # the loop `fediverse-skills serve` runs on
                 ],
                 clean_env(),
                 workdir,

@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
         func: Command = args.func
-        return asyncio.run(func(settings, args))
+        return _run(func(settings, args), fast_loop=func is cmd_serve)
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", EXIT_MISTAKE)
     except (InvalidUsername, WeakPassword) as exc:
@@ -333,6 +333,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
         return 130
+
+
+def _run(coro: Coroutine[Any, Any, int], *, fast_loop: bool) -> int:
+    """Run a command; the server runs on uvloop (installed with uvicorn[standard])."""
+    if fast_loop:
+        try:
+            import uvloop
+        except ImportError:  # pragma: no cover - uvicorn[standard] brings it
+            pass
+        else:
+            return uvloop.run(coro)
+    return asyncio.run(coro)
 
 
 def _fail(message: str, code: int) -> int:
