@@ -36,11 +36,13 @@ def _depth_ok(text: str, limit: int) -> bool:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise JsonError(f"duplicate key {key[:50]!r}")
-        result[key] = value
+    result = dict(pairs)  # built in C; a repeated key makes it shorter than the pairs
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JsonError(f"duplicate key {key[:50]!r}")
+            seen.add(key)
     return result
 
 

@@ -119,13 +119,14 @@ async def lookup_key(fed: Federation, key_id: str, refresh: bool) -> PublicKey |
     document is fetched at most once per cool-down, and a host whose fetch just failed is
     left alone for the cool-down.
     """
-    blocked = await fed.blocked_domains()
-    if blocked and url_blocked(key_id, blocked):
-        return None
     if not refresh:
+        # The inbox has already refused key ids on blocked domains before asking.
         remembered = fed.cached_key(key_id)
         if remembered is not None:
             return remembered  # type: ignore[no-any-return]
+    blocked = await fed.blocked_domains()
+    if blocked and url_blocked(key_id, blocked):
+        return None
     async with fed.db.connection() as conn:
         record = await actors.get_by_key_id(conn, key_id)
     if record is not None and record.deleted_at is not None:
