@@ -258,101 +258,136 @@ def _measure(
     return timed
 
 
+ROUNDS = 3  # paired rounds (baseline, then ours); the median ratio is reported
+
+
+def _round(
+    workdir: Path,
+    actor_server: ActorServer,
+    sender: Any,
+    *,
+    warmup_n: int,
+    requests_n: int,
+    time_limit: float,
+) -> dict[str, Any]:
+    """One paired measurement: the baseline, then our server, on fresh databases."""
+    workdir.mkdir(parents=True)
+    ours_port, base_port = free_port(), free_port()
+    ours_url = f"http://{HOST}:{ours_port}"
+    data_dir = workdir / "ours-data"
+    env = clean_env(
+        BASE_URL=ours_url,
+        DATA_DIR=str(data_dir),
+        ALLOW_PRIVATE_ADDRESSES="true",
+        LOG_LEVEL="warning",
+        IN_PROCESS_WORKER="false",
+        HOST=HOST,
+        PORT=str(ours_port),
+    )
+    made = subprocess.run(
+        [PYTHON, "-m", "fediverse_skills", "create-user", "alice"],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if made.returncode != 0:
+        raise BenchError(f"create-user alice failed: {made.stderr.strip()}")
+    started = time.perf_counter()
+    requests = build_requests(
+        warmup_n + requests_n,
+        host=f"{HOST}:{ours_port}",
+        path="/users/alice/inbox",
+        actor=actor_server.actor,
+        key_id=actor_server.key_id,
+        private_pem=sender.rsa_private_pem,
+    )
+    signing_s = time.perf_counter() - started
+    warm_file, timed_file = workdir / "warmup.req", workdir / "timed.req"
+    write_requests(warm_file, requests[:warmup_n])
+    write_requests(timed_file, requests[warmup_n:])
+
+    # The baseline verifies against the Host header the requests were signed
+    # with, exactly as our server does; both get the same bytes.
+    fetches_before = actor_server.fetches
+    baseline = Child(
+        "inbox-baseline",
+        [
+            PYTHON,
+            "-m",
+            "bench.inbox_baseline",
+            "--port",
+            str(base_port),
+            "--db",
+            str(workdir / "baseline.db"),
+            "--loop",
+            "uvloop",  # the loop `fediverse-skills serve` runs on
+        ],
+        clean_env(),
+        workdir,
+    )
+    base = _measure(workdir, "baseline", baseline, base_port, warm_file, timed_file, time_limit)
+    base_fetches = actor_server.fetches - fetches_before
+    ours_server = Child(
+        "ours-serve",
+        [PYTHON, "-m", "fediverse_skills", "serve", "--host", HOST, "--port", str(ours_port)],
+        env,
+        workdir,
+    )
+    ours = _measure(workdir, "ours", ours_server, ours_port, warm_file, timed_file, time_limit)
+    ours_fetches = actor_server.fetches - fetches_before - base_fetches
+    return {
+        "ours": ours,
+        "base": base,
+        "ours_fetches": ours_fetches,
+        "base_fetches": base_fetches,
+        "ours_rows": _rows_in(data_dir / "fediverse-skills.db"),
+        "base_rows": _rows_in(workdir / "baseline.db"),
+        "signing_s": signing_s,
+        "ratio": ratio(ours["per_s"], base["per_s"]),
+    }
+
+
 def run(*, quick: bool) -> FigureResult:
     requests_n = 1_500 if quick else 6_000
     warmup_n = 300 if quick else 1_000
     time_limit = 30.0 if quick else 90.0
+    rounds_n = 1 if quick else ROUNDS
     figure = FigureResult("inbox")
     with tempfile.TemporaryDirectory(prefix="fedskills-bench-inbox-") as tmp:
-        workdir = Path(tmp)
-        ours_port, base_port = free_port(), free_port()
-        ours_url = f"http://{HOST}:{ours_port}"
-        data_dir = workdir / "ours-data"
-        env = clean_env(
-            BASE_URL=ours_url,
-            DATA_DIR=str(data_dir),
-            ALLOW_PRIVATE_ADDRESSES="true",
-            LOG_LEVEL="warning",
-            IN_PROCESS_WORKER="false",
-            HOST=HOST,
-            PORT=str(ours_port),
-        )
-        made = subprocess.run(
-            [PYTHON, "-m", "fediverse_skills", "create-user", "alice"],
-            env=env,
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if made.returncode != 0:
-            raise BenchError(f"create-user alice failed: {made.stderr.strip()}")
-
         sender = generate_actor_keys()
         with ActorServer(sender.rsa_public_pem) as actor_server:
-            started = time.perf_counter()
-            requests = build_requests(
-                warmup_n + requests_n,
-                host=f"{HOST}:{ours_port}",
-                path="/users/alice/inbox",
-                actor=actor_server.actor,
-                key_id=actor_server.key_id,
-                private_pem=sender.rsa_private_pem,
-            )
-            signing_s = time.perf_counter() - started
-            warm_file, timed_file = workdir / "warmup.req", workdir / "timed.req"
-            write_requests(warm_file, requests[:warmup_n])
-            write_requests(timed_file, requests[warmup_n:])
-
-            # The baseline verifies against the Host header the requests were signed
-            # with, exactly as our server does; both get the same bytes.
-            baseline = Child(
-                "inbox-baseline",
-                [
-                    PYTHON,
-                    "-m",
-                    "bench.inbox_baseline",
-                    "--port",
-                    str(base_port),
-                    "--db",
-                    str(workdir / "baseline.db"),
-                    "--loop",
-                    "uvloop",  # the loop `fediverse-skills serve` runs on
-                ],
-                clean_env(),
-                workdir,
-            )
-            base = _measure(
-                workdir, "baseline", baseline, base_port, warm_file, timed_file, time_limit
-            )
-            base_fetches = actor_server.fetches
-            ours_server = Child(
-                "ours-serve",
-                [
-                    PYTHON,
-                    "-m",
-                    "fediverse_skills",
-                    "serve",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(ours_port),
-                ],
-                env,
-                workdir,
-            )
-            ours = _measure(
-                workdir, "ours", ours_server, ours_port, warm_file, timed_file, time_limit
-            )
-            ours_fetches = actor_server.fetches - base_fetches
-        ours_rows = _rows_in(data_dir / "fediverse-skills.db")
-        base_rows = _rows_in(workdir / "baseline.db")
-
+            rounds = [
+                _round(
+                    Path(tmp) / f"round-{n}",
+                    actor_server,
+                    sender,
+                    warmup_n=warmup_n,
+                    requests_n=requests_n,
+                    time_limit=time_limit,
+                )
+                for n in range(rounds_n)
+            ]
+    # Report the round whose throughput ratio is the median: one busy moment on a
+    # 2-core machine should not decide the figure either way.
+    chosen = sorted(rounds, key=lambda r: r["ratio"] or 0)[len(rounds) // 2]
+    ours, base = chosen["ours"], chosen["base"]
+    ours_rows, base_rows = chosen["ours_rows"], chosen["base_rows"]
+    ours_fetches, base_fetches = chosen["ours_fetches"], chosen["base_fetches"]
+    signing_s = chosen["signing_s"]
+    all_ok = all(
+        _all_accepted(r["ours"])
+        and _all_accepted(r["base"])
+        and r["ours_rows"] == r["base_rows"] == warmup_n + requests_n
+        for r in rounds
+    )
     expected_rows = warmup_n + requests_n
-    ok_ours = _all_accepted(ours) and ours_rows == expected_rows
-    ok_base = _all_accepted(base) and base_rows == expected_rows
-    throughput_ratio = ratio(ours["per_s"], base["per_s"])
+    ok_ours = all_ok and _all_accepted(ours) and ours_rows == expected_rows
+    ok_base = all_ok and _all_accepted(base) and base_rows == expected_rows
+    throughput_ratio = chosen["ratio"]
+    round_ratios = ", ".join(f"{r['ratio']:.2f}" for r in rounds if r["ratio"] is not None)
     figure.rows = [
         Row(
             "inbox: signed Create(Note) accepted/s, 32 senders",
@@ -362,6 +397,7 @@ def run(*, quick: bool) -> FigureResult:
             throughput_ratio,
             f"ratio >= {GOAL_RATIO:.2f}",
             bool(ok_ours and ok_base and (throughput_ratio or 0) >= GOAL_RATIO),
+            note=f"median of {len(rounds)} paired rounds (ratios {round_ratios})",
         ),
         Row(
             "inbox: p99 latency",
@@ -414,5 +450,10 @@ def run(*, quick: bool) -> FigureResult:
         "rows_stored": {"ours": ours_rows, "baseline": base_rows, "expected": expected_rows},
         "ours": ours,
         "baseline": base,
+        "rounds": [
+            {k: v for k, v in r.items() if k not in ("ours", "base")}
+            | {"ours_per_s": r["ours"]["per_s"], "baseline_per_s": r["base"]["per_s"]}
+            for r in rounds
+        ],
     }
     return figure
