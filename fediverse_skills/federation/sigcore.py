@@ -7,6 +7,7 @@ caller implements (with its cache and per-host cool-down); the clock comes in as
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -177,8 +178,11 @@ class Target:
         return self.path if self.query is None else f"{self.path}?{self.query}"
 
 
+@functools.lru_cache(maxsize=1024)
 def split_url(url: str) -> Target:
-    """Split the absolute URL the server saw; the path and query stay percent-encoded."""
+    """Split the absolute URL the server saw; the path and query stay percent-encoded.
+
+    Cached: an inbox sees the same few URLs over and over (Target is immutable)."""
     try:
         parts = urlsplit(url)
     except ValueError:
