@@ -75,36 +75,18 @@ async def tombstone(conn: AsyncConnection, *, uri: str, actor: str, now: datetim
     )
 
 
+# The columns of a RemoteObject, in its field order.
+_COLUMNS = tuple(remote_objects.c[name] for name in RemoteObject.__dataclass_fields__)
+
+
 async def get(conn: AsyncConnection, uri: str) -> RemoteObject | None:
-    row = (
-        await conn.execute(
-            select(
-                remote_objects.c.uri,
-                remote_objects.c.type,
-                remote_objects.c.actor,
-                remote_objects.c.content,
-                remote_objects.c.document,
-                remote_objects.c.published_at,
-                remote_objects.c.received_at,
-                remote_objects.c.deleted_at,
-            ).where(remote_objects.c.uri == uri)
-        )
-    ).one_or_none()
+    row = (await conn.execute(select(*_COLUMNS).where(remote_objects.c.uri == uri))).one_or_none()
     return None if row is None else RemoteObject(**row._asdict())
 
 
 async def by_actor(conn: AsyncConnection, actor: str, limit: int = 50) -> list[RemoteObject]:
     rows = await conn.execute(
-        select(
-            remote_objects.c.uri,
-            remote_objects.c.type,
-            remote_objects.c.actor,
-            remote_objects.c.content,
-            remote_objects.c.document,
-            remote_objects.c.published_at,
-            remote_objects.c.received_at,
-            remote_objects.c.deleted_at,
-        )
+        select(*_COLUMNS)
         .where(remote_objects.c.actor == actor, remote_objects.c.deleted_at.is_(None))
         .order_by(remote_objects.c.id.desc())
         .limit(limit)
