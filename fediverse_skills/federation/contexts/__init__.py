@@ -1,0 +1,1 @@
+"""Offline copies of the JSON-LD contexts served by ``fediverse_skills.federation.jsonld``."""
