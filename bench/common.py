@@ -189,3 +189,17 @@ def installed(module: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def sink_process(workdir: Path) -> Iterator[tuple[str, int]]:
+    """The delivery sink (bench/sink.py) as a separate process: yields (base URL, port)."""
+    port = free_port()
+    sink = Child("sink", [PYTHON, "-m", "bench.sink", "--port", str(port)], clean_env(), workdir)
+    sink.start()
+    try:
+        sink.wait_http(f"http://{HOST}:{port}/_stats")
+        yield f"http://{HOST}:{port}", port
+        sink.check_alive()
+    finally:
+        sink.stop()

@@ -31,16 +31,12 @@ import httpx
 
 from bench import worker_side
 from bench.common import (
-    HOST,
-    PYTHON,
-    Child,
     FigureResult,
     Row,
-    clean_env,
-    free_port,
     http_json,
     installed,
     ratio,
+    sink_process,
 )
 from fediverse_skills.federation.media import ACTIVITY_JSON
 from fediverse_skills.federation.signatures import sign_cavage
@@ -194,17 +190,8 @@ def run(*, quick: bool, profile: Path | None = None) -> FigureResult:
     figure = FigureResult("delivery")
     with tempfile.TemporaryDirectory(prefix="fedskills-bench-delivery-") as tmp:
         workdir = Path(tmp)
-        port = free_port()
-        sink = Child(
-            "sink", [PYTHON, "-m", "bench.sink", "--port", str(port)], clean_env(), workdir
-        )
-        sink.start()
-        try:
-            sink.wait_http(f"http://{HOST}:{port}/_stats")
-            data = asyncio.run(_run(f"http://{HOST}:{port}", workdir, n, rounds, warmup, profile))
-            sink.check_alive()
-        finally:
-            sink.stop()
+        with sink_process(workdir) as (sink_url, _port):
+            data = asyncio.run(_run(sink_url, workdir, n, rounds, warmup, profile))
 
     results = data["results"]
 

@@ -32,15 +32,12 @@ from sqlalchemy import func, insert, select
 from bench import worker_side
 from bench.common import (
     HOST,
-    PYTHON,
-    Child,
     FigureResult,
     Row,
-    clean_env,
-    free_port,
     http_json,
     installed,
     ratio,
+    sink_process,
 )
 from bench.delivery import send_pool, signed_headers
 from fediverse_skills.services.deliveries import CONCURRENCY
@@ -204,19 +201,8 @@ def run(*, quick: bool) -> FigureResult:
     figure = FigureResult("fanout")
     with tempfile.TemporaryDirectory(prefix="fedskills-bench-fanout-") as tmp:
         workdir = Path(tmp)
-        port = free_port()
-        sink = Child(
-            "sink", [PYTHON, "-m", "bench.sink", "--port", str(port)], clean_env(), workdir
-        )
-        sink.start()
-        try:
-            sink.wait_http(f"http://{HOST}:{port}/_stats")
-            data = asyncio.run(
-                _run(f"http://{HOST}:{port}", port, workdir, instances, per_instance)
-            )
-            sink.check_alive()
-        finally:
-            sink.stop()
+        with sink_process(workdir) as (sink_url, port):
+            data = asyncio.run(_run(sink_url, port, workdir, instances, per_instance))
 
     sink_stats = data["sink"]
     exact = (

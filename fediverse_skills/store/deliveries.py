@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .queue import PENDING, claim, held_by
+from .queue import PENDING, claim, release
 from .tables import deliveries, outgoing_activities
 
 DONE = "done"
@@ -97,18 +97,15 @@ async def claim_due(
 async def succeed(
     conn: AsyncConnection, delivery_id: int, worker: str, now: datetime, status: int
 ) -> None:
-    await conn.execute(
-        update(deliveries)
-        .where(held_by(deliveries, delivery_id, worker))
-        .values(
-            state=DONE,
-            finished_at=now,
-            last_status=status,
-            last_error=None,
-            attempts=deliveries.c.attempts + 1,
-            locked_by=None,
-            locked_until=None,
-        )
+    await release(
+        conn,
+        deliveries,
+        delivery_id,
+        worker,
+        state=DONE,
+        finished_at=now,
+        last_status=status,
+        last_error=None,
     )
 
 
@@ -120,18 +117,15 @@ async def give_up(
     status: int | None,
     error: str,
 ) -> None:
-    await conn.execute(
-        update(deliveries)
-        .where(held_by(deliveries, delivery_id, worker))
-        .values(
-            state=GAVE_UP,
-            finished_at=now,
-            last_status=status,
-            last_error=error[:2000],
-            attempts=deliveries.c.attempts + 1,
-            locked_by=None,
-            locked_until=None,
-        )
+    await release(
+        conn,
+        deliveries,
+        delivery_id,
+        worker,
+        state=GAVE_UP,
+        finished_at=now,
+        last_status=status,
+        last_error=error,
     )
 
 
@@ -144,17 +138,15 @@ async def retry(
     error: str,
     count_attempt: bool = True,
 ) -> None:
-    await conn.execute(
-        update(deliveries)
-        .where(held_by(deliveries, delivery_id, worker))
-        .values(
-            next_attempt_at=at,
-            last_status=status,
-            last_error=error[:2000],
-            attempts=deliveries.c.attempts + (1 if count_attempt else 0),
-            locked_by=None,
-            locked_until=None,
-        )
+    await release(
+        conn,
+        deliveries,
+        delivery_id,
+        worker,
+        count_attempt=count_attempt,
+        next_attempt_at=at,
+        last_status=status,
+        last_error=error,
     )
 
 

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .dialects import insert
-from .queue import PENDING, claim, held_by
+from .queue import PENDING, claim, release
 from .tables import inbox_items
 
 DONE = "done"
@@ -142,32 +142,19 @@ async def claim_due(
 async def finish(
     conn: AsyncConnection, item_id: int, worker: str, now: datetime, error: str | None = None
 ) -> None:
-    await conn.execute(
-        update(inbox_items)
-        .where(held_by(inbox_items, item_id, worker))
-        .values(
-            state=FAILED if error else DONE,
-            processed_at=now,
-            locked_by=None,
-            locked_until=None,
-            last_error=error,
-            attempts=inbox_items.c.attempts + 1,
-        )
+    await release(
+        conn,
+        inbox_items,
+        item_id,
+        worker,
+        state=FAILED if error else DONE,
+        processed_at=now,
+        last_error=error,
     )
 
 
 async def retry(conn: AsyncConnection, item_id: int, worker: str, at: datetime, error: str) -> None:
-    await conn.execute(
-        update(inbox_items)
-        .where(held_by(inbox_items, item_id, worker))
-        .values(
-            next_attempt_at=at,
-            locked_by=None,
-            locked_until=None,
-            last_error=error[:2000],
-            attempts=inbox_items.c.attempts + 1,
-        )
-    )
+    await release(conn, inbox_items, item_id, worker, next_attempt_at=at, last_error=error)
 
 
 async def count_by_state(conn: AsyncConnection) -> dict[str, int]:

@@ -56,3 +56,28 @@ async def claim(
 def held_by(table: Table, row_id: int, worker: str) -> Any:
     """A WHERE clause matching the row only while ``worker`` holds its lease."""
     return (table.c.id == row_id) & (table.c.locked_by == worker)
+
+
+async def release(
+    conn: AsyncConnection,
+    table: Table,
+    row_id: int,
+    worker: str,
+    *,
+    count_attempt: bool = True,
+    **values: Any,
+) -> None:
+    """End ``worker``'s lease on a row, setting ``values`` (a new state, a next attempt)
+    and counting the attempt. A row whose lease was lost to another worker is left alone."""
+    if "last_error" in values and values["last_error"] is not None:
+        values["last_error"] = str(values["last_error"])[:2000]
+    await conn.execute(
+        update(table)
+        .where(held_by(table, row_id, worker))
+        .values(
+            locked_by=None,
+            locked_until=None,
+            attempts=table.c.attempts + (1 if count_attempt else 0),
+            **values,
+        )
+    )
