@@ -33,10 +33,11 @@ with an HTTP error status).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import ssl
 import zlib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -275,7 +276,7 @@ class FederationClient:
     async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> PostResult:
         """POST ``body`` (already signed by the caller). Redirects are not followed. Any
         HTTP status is returned, not raised; FetchError means no usable answer."""
-        try:
+        with self._as_fetch_errors():
             async with asyncio.timeout(self._total_timeout):
                 target = self._vet(url)
                 merged = {"User-Agent": self._user_agent, **headers}
@@ -288,6 +289,14 @@ class FederationClient:
                     prefix=POST_BODY_PREFIX,
                 )
                 return PostResult(status=status, headers=answer_headers, body_prefix=prefix)
+
+    # -- internals
+
+    @contextlib.contextmanager
+    def _as_fetch_errors(self) -> Iterator[None]:
+        """Turn timeouts and transport failures into FetchError."""
+        try:
+            yield
         except TimeoutError:
             raise FetchError(f"timed out after {self._total_timeout:g}s") from None
         except httpx.HTTPError as exc:
@@ -295,8 +304,6 @@ class FederationClient:
         except httpx.InvalidURL as exc:
             # httpx parses a redirect's Location itself, even when not following it.
             raise FetchError(f"invalid URL: {exc}") from None
-
-    # -- internals
 
     def _vet(self, url: str) -> httpx.URL:
         check_url(url, allow_private=self.allow_private)
@@ -323,18 +330,11 @@ class FederationClient:
         content_type_ok: Callable[[str], bool],
         sign: bool,
     ) -> FetchedDocument:
-        try:
+        with self._as_fetch_errors():
             async with asyncio.timeout(self._total_timeout):
                 final_url, content_type, raw = await self._get(
                     url, accept=accept, content_type_ok=content_type_ok, sign=sign
                 )
-        except TimeoutError:
-            raise FetchError(f"timed out after {self._total_timeout:g}s") from None
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc) from exc
-        except httpx.InvalidURL as exc:
-            # httpx parses a redirect's Location itself, even when not following it.
-            raise FetchError(f"invalid URL: {exc}") from None
         return FetchedDocument(
             final_url=final_url,
             document=parse_json_object(raw),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,19 +32,7 @@ class ActorUnavailable(Exception):
 
 def _record(parsed: ParsedActor, document: dict[str, Any], now: datetime) -> RemoteActor:
     return RemoteActor(
-        uri=parsed.uri,
-        host=parsed.host,
-        type=parsed.type,
-        username=parsed.username,
-        name=parsed.name,
-        inbox=parsed.inbox,
-        shared_inbox=parsed.shared_inbox,
-        followers=parsed.followers,
-        url=parsed.url,
-        key_id=parsed.key_id,
-        public_key_pem=parsed.public_key_pem,
-        document=json.dumps(document, separators=(",", ":")),
-        fetched_at=now,
+        **asdict(parsed), document=json.dumps(document, separators=(",", ":")), fetched_at=now
     )
 
 

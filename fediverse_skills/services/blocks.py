@@ -41,11 +41,6 @@ async def block(db: Database, domain: str, reason: str = "") -> str:
     return name
 
 
-async def unblock(db: Database, domain: str) -> bool:
-    async with db.transaction() as conn:
-        return await blocks.remove(conn, normalise_domain(domain))
-
-
 async def blocked_domains(db: Database) -> set[str]:
     async with db.connection() as conn:
         return await blocks.all_domains(conn)

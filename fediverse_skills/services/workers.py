@@ -26,8 +26,3 @@ async def heartbeat(
 async def stopped(db: Database, worker_id: str) -> None:
     async with db.transaction() as conn:
         await workers.forget(conn, worker_id)
-
-
-async def alive(db: Database) -> list[workers.Heartbeat]:
-    async with db.connection() as conn:
-        return await workers.alive(conn, datetime.now(UTC) - WORKER_STALE_AFTER)

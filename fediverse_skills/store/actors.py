@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .dialects import insert
@@ -94,9 +94,3 @@ async def mark_deleted(conn: AsyncConnection, uri: str, now: datetime) -> bool:
         .values(deleted_at=now)
     )
     return bool(result.rowcount)
-
-
-async def count_hosts(conn: AsyncConnection) -> int:
-    return int(
-        (await conn.execute(select(func.count(func.distinct(remote_actors.c.host))))).scalar_one()
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .dialects import insert
@@ -17,11 +17,6 @@ async def add(conn: AsyncConnection, domain: str, reason: str, now: datetime) ->
         .values(domain=domain, reason=reason, created_at=now)
         .on_conflict_do_nothing()
     )
-
-
-async def remove(conn: AsyncConnection, domain: str) -> bool:
-    result = await conn.execute(delete(domain_blocks).where(domain_blocks.c.domain == domain))
-    return bool(result.rowcount)
 
 
 async def all_domains(conn: AsyncConnection) -> set[str]:

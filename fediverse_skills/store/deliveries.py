@@ -94,21 +94,6 @@ async def claim_due(
     ]
 
 
-async def succeed(
-    conn: AsyncConnection, delivery_id: int, worker: str, now: datetime, status: int
-) -> None:
-    await release(
-        conn,
-        deliveries,
-        delivery_id,
-        worker,
-        state=DONE,
-        finished_at=now,
-        last_status=status,
-        last_error=None,
-    )
-
-
 async def give_up(
     conn: AsyncConnection,
     delivery_id: int,

@@ -20,13 +20,6 @@ class HostState:
     signature_scheme: str | None
 
 
-async def get(conn: AsyncConnection, host: str) -> HostState | None:
-    row = (await conn.execute(select(hosts).where(hosts.c.host == host))).one_or_none()
-    if row is None:
-        return None
-    return HostState(row.host, row.consecutive_failures, row.open_until, row.signature_scheme)
-
-
 async def get_many(conn: AsyncConnection, names: set[str]) -> dict[str, HostState]:
     if not names:
         return {}

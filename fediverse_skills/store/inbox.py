@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -155,17 +154,3 @@ async def finish(
 
 async def retry(conn: AsyncConnection, item_id: int, worker: str, at: datetime, error: str) -> None:
     await release(conn, inbox_items, item_id, worker, next_attempt_at=at, last_error=error)
-
-
-async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
-    rows = await conn.execute(
-        select(inbox_items.c.state, func.count()).group_by(inbox_items.c.state)
-    )
-    return {state: int(n) for state, n in rows.all()}
-
-
-async def seen(conn: AsyncConnection, activity_uri: str) -> bool:
-    row = await conn.execute(
-        select(inbox_items.c.id).where(inbox_items.c.activity_uri == activity_uri)
-    )
-    return row.first() is not None

@@ -50,12 +50,3 @@ async def mark_used(conn: AsyncConnection, token_id: int, when: datetime) -> Non
     await conn.execute(
         update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=when)
     )
-
-
-async def revoke(conn: AsyncConnection, token_id: int, when: datetime) -> bool:
-    result = await conn.execute(
-        update(api_tokens)
-        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=when)
-    )
-    return bool(result.rowcount)

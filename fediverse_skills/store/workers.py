@@ -59,15 +59,6 @@ async def prune(conn: AsyncConnection, older_than: datetime) -> int:
     return int(result.rowcount)
 
 
-async def alive(conn: AsyncConnection, since: datetime) -> list[Heartbeat]:
-    rows = await conn.execute(
-        select(worker_heartbeats)
-        .where(worker_heartbeats.c.last_seen_at >= since)
-        .order_by(worker_heartbeats.c.started_at)
-    )
-    return [Heartbeat(**row._asdict()) for row in rows]
-
-
 async def count_alive(conn: AsyncConnection, since: datetime) -> int:
     result = await conn.execute(
         select(func.count())
@@ -77,4 +68,4 @@ async def count_alive(conn: AsyncConnection, since: datetime) -> int:
     return int(result.scalar_one())
 
 
-__all__ = ["Heartbeat", "alive", "beat", "count_alive", "forget", "prune"]
+__all__ = ["Heartbeat", "beat", "count_alive", "forget", "prune"]
