@@ -97,6 +97,19 @@ class Instance:
 
         return asyncio.run(run())
 
+    def execute(self, sql: str, **params: Any) -> int:
+        """Run a write statement directly in the instance's database (tests that tamper)."""
+
+        async def run() -> int:
+            db = Database.open(self.db_url)
+            try:
+                async with db.transaction() as conn:
+                    return int((await conn.execute(text(sql), params)).rowcount)
+            finally:
+                await db.close()
+
+        return asyncio.run(run())
+
 
 def eventually(check: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
     """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""

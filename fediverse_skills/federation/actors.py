@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,8 +13,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from .activities import plain_text_html
 from .media import AS_CONTEXT
-from .multibase import encode_ed25519_multikey
+from .multibase import decode_ed25519_multikey, encode_ed25519_multikey
 from .uris import LocalUris
+from .vocabulary import IMPLEMENTS, NAMESPACE
 
 SECURITY_V1 = "https://w3id.org/security/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
@@ -35,6 +37,9 @@ ACTOR_CONTEXT: list[Any] = [
         "schema": "http://schema.org#",
         "PropertyValue": "schema:PropertyValue",
         "value": "schema:value",
+        "fsk": NAMESPACE,
+        "skills": {"@id": "fsk:skills", "@type": "@id"},
+        "implements": {"@id": "https://w3id.org/fep/844e/implements", "@container": "@set"},
     },
 ]
 
@@ -48,6 +53,7 @@ class LocalActor:
     rsa_public_pem: str
     ed25519_public_hex: str
     published: datetime
+    skills: tuple[tuple[str, str | None], ...] = ()  # (name, hashtag) of the top skills
 
 
 def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
@@ -84,6 +90,25 @@ def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
                 ),
             }
         ],
+        "skills": uris.skills(actor.username),
+        "featuredTags": uris.featured_tags(actor.username),
+        "attachment": (
+            [
+                {
+                    "type": "PropertyValue",
+                    "name": "Skills",
+                    "value": html.escape(", ".join(name for name, _ in actor.skills)),
+                }
+            ]
+            if actor.skills
+            else []
+        ),
+        "tag": [
+            {"type": "Hashtag", "href": uris.tag(tag), "name": f"#{tag}"}
+            for _, tag in actor.skills
+            if tag
+        ],
+        "implements": IMPLEMENTS,
     }
 
 
@@ -211,3 +236,25 @@ def parse_actor(doc: dict[str, Any]) -> ParsedActor:
         key_id=key_id,
         public_key_pem=key_pem,
     )
+
+
+def assertion_key(doc: dict[str, Any], key_id: str) -> bytes | None:
+    """The raw Ed25519 public key ``key_id`` from the actor's ``assertionMethod``
+    (FEP-521a Multikey), if the actor lists it, controls it and it is on its origin."""
+    uri = doc.get("id")
+    if not isinstance(uri, str) or not same_origin(key_id, uri):
+        return None
+    methods = doc.get("assertionMethod")
+    for method in methods if isinstance(methods, list) else [methods]:
+        if not isinstance(method, dict) or method.get("id") != key_id:
+            continue
+        if method.get("type") != "Multikey" or method.get("controller") != uri:
+            continue
+        value = method.get("publicKeyMultibase")
+        if not isinstance(value, str):
+            continue
+        try:
+            return decode_ed25519_multikey(value)
+        except ValueError:
+            return None
+    return None

@@ -236,11 +236,18 @@ class FederationClient:
 
     # -- public calls
 
-    async def fetch_document(self, url: str, *, sign: bool = True) -> FetchedDocument:
+    async def fetch_document(
+        self, url: str, *, sign: bool = True, max_bytes: int | None = None
+    ) -> FetchedDocument:
         """GET an ActivityStreams object. Only AS2 content types are accepted, and the
-        document's ``id`` must equal the URL it was finally fetched from."""
+        document's ``id`` must equal the URL it was finally fetched from. ``max_bytes``
+        raises the body limit for documents known to be large (skills pages)."""
         fetched = await self._get_json(
-            url, accept=ACTIVITY_ACCEPT, content_type_ok=is_activity_type, sign=sign
+            url,
+            accept=ACTIVITY_ACCEPT,
+            content_type_ok=is_activity_type,
+            sign=sign,
+            max_bytes=max_bytes or self._max_bytes,
         )
         if fetched.document.get("id") != fetched.final_url:
             raise FetchError("id does not match the URL it was fetched from")
@@ -329,11 +336,16 @@ class FederationClient:
         accept: str,
         content_type_ok: Callable[[str], bool],
         sign: bool,
+        max_bytes: int | None = None,
     ) -> FetchedDocument:
         with self._as_fetch_errors():
             async with asyncio.timeout(self._total_timeout):
                 final_url, content_type, raw = await self._get(
-                    url, accept=accept, content_type_ok=content_type_ok, sign=sign
+                    url,
+                    accept=accept,
+                    content_type_ok=content_type_ok,
+                    sign=sign,
+                    max_bytes=max_bytes or self._max_bytes,
                 )
         return FetchedDocument(
             final_url=final_url,
@@ -349,6 +361,7 @@ class FederationClient:
         accept: str,
         content_type_ok: Callable[[str], bool],
         sign: bool,
+        max_bytes: int,
     ) -> tuple[str, str, bytes]:
         current = url
         seen = {url}
@@ -374,7 +387,7 @@ class FederationClient:
                 content_type = response.headers.get("content-type", "")
                 if not content_type_ok(content_type):
                     raise FetchError(f"unacceptable content type: {content_type[:100] or '(none)'}")
-                return current, content_type, await _read_body(response, self._max_bytes)
+                return current, content_type, await _read_body(response, max_bytes)
             finally:
                 await response.aclose()
         raise AssertionError("unreachable")  # pragma: no cover

@@ -31,6 +31,11 @@ KNOWN_CONTEXTS: dict[str, str] = {
     "https://w3id.org/citizenship/v4rc1": "citizenship-v4rc1.jsonld",
 }
 
+# Our own vocabulary's context. Every instance serves it at this path on its origin, and
+# documents name their server's copy; whatever the origin, the bundled copy is used.
+SKILLS_CONTEXT_FILE = "fediverse-skills-v1.jsonld"
+SKILLS_CONTEXT_PATH = "/ns/skills/v1"
+
 _PACKAGE = "fediverse_skills.federation.contexts"
 JsonLdError = jsonld.JsonLdError
 
@@ -40,7 +45,16 @@ def context_bytes(filename: str) -> bytes:
     return resources.files(_PACKAGE).joinpath(filename).read_bytes()
 
 
-@functools.lru_cache(maxsize=len(KNOWN_CONTEXTS))
+def is_skills_context(url: object) -> bool:
+    """Whether ``url`` names our vocabulary's context on some origin (an instance's copy)."""
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return False
+    scheme_end = url.index("//") + 2
+    slash = url.find("/", scheme_end)
+    return slash > scheme_end and url[slash:] == SKILLS_CONTEXT_PATH and "@" not in url[:slash]
+
+
+@functools.lru_cache(maxsize=len(KNOWN_CONTEXTS) + 1)
 def _parsed(filename: str) -> str:
     # Cached as text (immutable); each caller gets a fresh parsed copy, since pyld
     # must not be able to alter a shared document.
@@ -54,6 +68,8 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     del options  # part of pyld's loader signature; nothing in it changes the answer
     key = url.split("#", 1)[0] if isinstance(url, str) else ""
     filename = KNOWN_CONTEXTS.get(key)
+    if filename is None and is_skills_context(url):
+        filename = SKILLS_CONTEXT_FILE
     if filename is None:
         raise jsonld.JsonLdError(
             f"offline document loader: no bundled document for {str(url)[:200]!r}",
@@ -71,6 +87,20 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
 
 def _options(**extra: Any) -> dict[str, Any]:
     return {"documentLoader": document_loader, **extra}
+
+
+def compact(doc: dict[str, Any], context: Any) -> dict[str, Any]:
+    """``doc`` compacted to ``context``; contexts from the bundle only."""
+    result = jsonld.compact(doc, context, _options())
+    if not isinstance(result, dict):
+        raise TypeError("pyld returned no compacted object")
+    return result
+
+
+def skills_context() -> dict[str, Any]:
+    """The inner ``@context`` of our vocabulary's context document (parsed afresh)."""
+    parsed: dict[str, Any] = json.loads(_parsed(SKILLS_CONTEXT_FILE))["@context"]
+    return parsed
 
 
 def canonize(doc: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import __version__
 from .uris import LocalUris
+from .vocabulary import IMPLEMENTS
 
 SCHEMA_21 = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 PROFILE_21 = f'application/json; profile="{SCHEMA_21}#"'
@@ -46,8 +47,9 @@ def document(usage: Usage, *, open_registrations: bool = False) -> dict[str, Any
             "nodeName": "fediverse-skills",
             "capabilities": {
                 "httpSignatures": ["draft-cavage-http-signatures-12", "rfc9421"],
-                "objectProofs": [],
+                "objectProofs": ["eddsa-jcs-2022", "eddsa-rdfc-2022"],
             },
+            "implements": IMPLEMENTS,
             "federation": {"enabled": True},
         },
     }

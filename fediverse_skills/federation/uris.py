@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 _ACTOR_PATH = re.compile(r"/users/([a-z0-9_]{1,30})")
+_NOTE_PATH = re.compile(r"/users/([a-z0-9_]{1,30})/notes/([A-Za-z0-9_-]{1,40})")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,21 @@ class LocalUris:
     def note(self, username: str, public_id: str) -> str:
         return f"{self.actor(username)}/notes/{public_id}"
 
+    def skills(self, username: str) -> str:
+        return f"{self.actor(username)}/skills"
+
+    def featured_tags(self, username: str) -> str:
+        return f"{self.actor(username)}/featured_tags"
+
+    def endorsement(self, username: str, public_id: str) -> str:
+        return f"{self.actor(username)}/endorsements/{public_id}"
+
+    def suggestion(self, username: str, public_id: str) -> str:
+        return f"{self.actor(username)}/suggestions/{public_id}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base_url}/tags/{name}"
+
     def activity(self, username: str | None, public_id: str) -> str:
         owner = self.actor(username) if username else self.instance_actor
         return f"{owner}/activities/{public_id}"
@@ -70,3 +86,10 @@ class LocalUris:
             return None
         match = _ACTOR_PATH.fullmatch(actor_uri[len(self.base_url) :])
         return match.group(1) if match else None
+
+    def note_of(self, uri: str) -> tuple[str, str] | None:
+        """(username, public id) of one of our notes' URIs, or None."""
+        if not self.is_local(uri):
+            return None
+        match = _NOTE_PATH.fullmatch(uri[len(self.base_url) :])
+        return (match.group(1), match.group(2)) if match else None

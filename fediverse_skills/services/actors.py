@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -203,3 +203,26 @@ def _schemes(fed: Federation, host: str) -> list[str]:
     except ValueError:
         private = name == "localhost" or name.endswith(".localhost")
     return ["https", "http"] if not private else ["http", "https"]
+
+
+@dataclass(frozen=True)
+class Card:
+    """What we show and address of a person, local or remote."""
+
+    uri: str
+    username: str
+    acct: str  # user@host
+    inbox: str | None  # None for our own people
+    url: str
+
+
+async def card(fed: Federation, uri: str) -> Card:
+    """The card of a local or remote actor; raises ActorUnavailable."""
+    username = fed.uris.username_of(uri)
+    if username is not None:
+        return Card(uri, username, f"{username}@{fed.uris.host}", None, fed.uris.profile(username))
+    record = await get(fed, uri)
+    name = record.username or uri.rstrip("/").rsplit("/", 1)[-1]
+    return Card(
+        uri, name, f"{name}@{record.host}", record.shared_inbox or record.inbox, record.url or uri
+    )

@@ -44,7 +44,9 @@ class PostAnswer(Protocol):
 class HttpClient(Protocol):
     """The parts of federation.client that services use."""
 
-    async def fetch_document(self, url: str, *, sign: bool = True) -> Any: ...
+    async def fetch_document(
+        self, url: str, *, sign: bool = True, max_bytes: int | None = None
+    ) -> Any: ...
 
     async def fetch_jrd(self, url: str) -> Any: ...
 
@@ -63,6 +65,7 @@ class Federation:
     _blocked_at: float = float("-inf")
     _key_refreshed: dict[str, float] = field(default_factory=dict)
     _private_keys: dict[str, RSAPrivateKey] = field(default_factory=dict)
+    ed25519_keys: dict[str, Any] = field(default_factory=dict)  # our people's signing keys
     _public_keys: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _local_users: dict[str, float] = field(default_factory=dict)
     _fetched: dict[str, float] = field(default_factory=dict)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..federation import activities, collections, media
+from ..federation import activities, collections, jsonld, media, vocabulary
 from ..federation.actors import LocalActor, instance_application, person
+from ..federation.media import AS_CONTEXT
 from ..store import deliveries, follows, notes, users
+from ..store import endorsements as endorsement_store
+from ..store import skills as skill_store
 from ..store.users import User
 from .context import Federation
 from .instance import ensure_key
 
 PAGE_SIZE = 20
+MAX_FEATURED = 10  # skills shown as featured tags and in the "Skills" field
 
 
 async def _user(fed: Federation, username: str) -> User | None:
@@ -20,8 +24,9 @@ async def _user(fed: Federation, username: str) -> User | None:
         return await users.get_by_username(conn, username)
 
 
-def local_actor(user: User) -> LocalActor:
+def local_actor(user: User, top_skills: list[skill_store.SkillRow] | None = None) -> LocalActor:
     return LocalActor(
+        skills=tuple((s.name, s.hashtag) for s in top_skills or []),
         username=user.username,
         display_name=user.display_name,
         summary=user.summary,
@@ -33,8 +38,12 @@ def local_actor(user: User) -> LocalActor:
 
 
 async def actor(fed: Federation, username: str) -> dict[str, Any] | None:
-    user = await _user(fed, username)
-    return None if user is None else person(fed.uris, local_actor(user))
+    async with fed.db.connection() as conn:
+        user = await users.get_by_username(conn, username)
+        if user is None:
+            return None
+        top = await skill_store.of_user(conn, user.id, limit=MAX_FEATURED)
+    return person(fed.uris, local_actor(user, top))
 
 
 async def instance_actor(fed: Federation) -> dict[str, Any]:
@@ -43,6 +52,9 @@ async def instance_actor(fed: Federation) -> dict[str, Any]:
 
 
 def _note_object(fed: Federation, username: str, note: notes.Note) -> dict[str, Any]:
+    if note.document is not None:
+        stored: dict[str, Any] = json.loads(note.document)
+        return stored
     uri = fed.uris.note(username, note.public_id)
     return activities.note(
         id=uri,
@@ -60,7 +72,9 @@ async def note(fed: Federation, username: str, public_id: str) -> dict[str, Any]
         return None
     async with fed.db.connection() as conn:
         found = await notes.get(conn, user.id, public_id)
-    return None if found is None else activities.with_context(_note_object(fed, username, found))
+    if found is None or not found.public:
+        return None  # direct replies are for their addressee's server only
+    return activities.with_context(_note_object(fed, username, found))
 
 
 async def activity(fed: Federation, username: str, public_id: str) -> dict[str, Any] | None:
@@ -130,3 +144,120 @@ def wants_activitystreams(accept: str | None) -> bool:
 
 def accepts_inbox_post(content_type: str | None) -> bool:
     return media.accepts_inbox_post(content_type)
+
+
+SKILLS_PAGE_SIZE = 50
+
+
+def skill_item(fed: Federation, username: str, skill: skill_store.SkillRow) -> dict[str, Any]:
+    """A skill as its collection shows it, without its endorsements."""
+    uris = fed.uris
+    doc: dict[str, Any] = {
+        "id": vocabulary.skill_uri(uris.skills(username), skill.key),
+        "type": "Skill",
+        "name": skill.name,
+        "skillKey": skill.key,
+        "about": uris.actor(username),
+        "published": activities.timestamp(skill.created_at),
+    }
+    if skill.hashtag:
+        doc["hashtag"] = skill.hashtag
+    if skill.taxonomy:
+        doc["taxonomy"] = skill.taxonomy
+    if skill.suggested_by:
+        doc["suggestedBy"] = skill.suggested_by
+        if skill.suggested_at is not None:
+            doc["suggestedAt"] = activities.timestamp(skill.suggested_at)
+    return doc
+
+
+def _with_embedded(item: dict[str, Any], suggestion: str | None, endorsements: list[str]) -> str:
+    """``item`` as JSON text, with the stored signed documents spliced in unchanged: they
+    must stay byte-for-byte what their authors signed, and re-encoding 5,000 of them per
+    request would be the slowest part of serving a profile."""
+    head = json.dumps(item, separators=(",", ":"), ensure_ascii=False)[:-1]
+    parts = [head]
+    if suggestion is not None:
+        parts.append(',"suggestion":' + suggestion)
+    parts.append(f',"endorsementCount":{len(endorsements)},"endorsements":[')
+    parts.append(",".join(endorsements))
+    parts.append("]}")
+    return "".join(parts)
+
+
+async def skills(fed: Federation, username: str, page: int | None) -> dict[str, Any] | str | None:
+    """The skills collection of a local person; a page embeds every endorsement with its
+    proof (as JSON text, see ``_with_embedded``)."""
+    uri = fed.uris.skills(username)
+    async with fed.db.connection() as conn:
+        user = await users.get_by_username(conn, username)
+        if user is None:
+            return None
+        total = await skill_store.count(conn, user.id)
+        if page is None:
+            doc = collections.ordered_collection(uri, total)
+            doc["@context"] = vocabulary.document_context(fed.uris.base_url)
+            return doc
+        rows = await skill_store.of_user(
+            conn, user.id, offset=(page - 1) * SKILLS_PAGE_SIZE, limit=SKILLS_PAGE_SIZE
+        )
+        keys = {r.key for r in rows}
+        embedded: dict[str, list[str]] = {k: [] for k in keys}
+        for key, document in await endorsement_store.documents_of_user(conn, user.id):
+            if key in embedded:
+                embedded[key].append(document)
+    frame = collections.ordered_page(uri, page, [], total, SKILLS_PAGE_SIZE)
+    frame["@context"] = vocabulary.document_context(fed.uris.base_url)
+    items = ",".join(
+        _with_embedded(skill_item(fed, username, r), r.suggestion, embedded[r.key]) for r in rows
+    )
+    text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    return text.replace('"orderedItems":[]', f'"orderedItems":[{items}]', 1)
+
+
+async def skill(fed: Federation, username: str, key: str) -> str | None:
+    """One skill with its endorsements (JSON text)."""
+    async with fed.db.connection() as conn:
+        user = await users.get_by_username(conn, username)
+        row = None if user is None else await skill_store.get(conn, user.id, key)
+        if user is None or row is None:
+            return None
+        documents = [e.document for e in await endorsement_store.of_skill(conn, user.id, key)]
+    item = {"@context": vocabulary.document_context(fed.uris.base_url)}
+    item.update(skill_item(fed, username, row))
+    return _with_embedded(item, row.suggestion, documents)
+
+
+async def featured_tags(fed: Federation, username: str) -> dict[str, Any] | None:
+    """Mastodon's featured tags: the person's top skills as hashtags."""
+    async with fed.db.connection() as conn:
+        user = await users.get_by_username(conn, username)
+        if user is None:
+            return None
+        top = await skill_store.of_user(conn, user.id, limit=MAX_FEATURED)
+    tags = [
+        {"type": "Hashtag", "href": fed.uris.tag(s.hashtag), "name": f"#{s.hashtag}"}
+        for s in top
+        if s.hashtag
+    ]
+    return {
+        "@context": AS_CONTEXT,
+        "id": fed.uris.featured_tags(username),
+        "type": "Collection",
+        "totalItems": len(tags),
+        "items": tags,
+    }
+
+
+async def endorsement(fed: Federation, username: str, public_id: str) -> str | None:
+    """An endorsement one of our people made, exactly as signed."""
+    async with fed.db.connection() as conn:
+        row = await endorsement_store.get(conn, public_id)
+    if row is None or row.uri != fed.uris.endorsement(username, public_id):
+        return None
+    return row.document
+
+
+def skills_context() -> bytes:
+    """Our vocabulary's context document, as bundled."""
+    return jsonld.context_bytes(jsonld.SKILLS_CONTEXT_FILE)

@@ -23,9 +23,10 @@ from ..federation.signatures import SignatureError, verify_request
 from ..store import actors as actor_cache
 from ..store import follows as follow_store
 from ..store import inbox as inbox_store
+from ..store import notes as note_store
 from ..store import objects, users
 from ..store.inbox import InboxItem, NewInboxItem
-from . import actors, follows
+from . import actors, endorsements, follows, suggestions
 from .blocks import url_blocked
 from .context import Federation
 
@@ -168,8 +169,70 @@ async def on_create(fed: Federation, activity: dict[str, Any]) -> str:
     uri = activities.ref(obj)
     if uri is None or actor is None or not same_origin(uri, actor):
         return "ignored: the object is not on the actor's origin"
+    if activities.type_of(obj) == "Endorsement":
+        return await endorsements.on_create(fed, activity, obj)
     if activities.ref(obj.get("attributedTo")) != actor:
         return "ignored: the object is attributed to someone else"
+    mapped = await _skills_from_post(fed, obj, actor)
+    stored = await _store_object(fed, obj, uri, actor)
+    return f"{stored}; {mapped}" if mapped else stored
+
+
+async def _skills_from_post(fed: Federation, obj: dict[str, Any], actor: str) -> str | None:
+    """What a plain post means for skills: a reply to a skill note endorses it; a reply
+    to an ask, or a mention with #SuggestSkill, suggests skills."""
+    content = obj.get("content")
+    html = content if isinstance(content, str) else ""
+    parent = activities.ref(obj.get("inReplyTo"))
+    if parent is not None:
+        outcome = await endorsements.from_interaction(
+            fed, obj, actor=actor, target=parent, comment_html=html, kind="reply"
+        )
+        if outcome is not None:
+            return outcome
+        asker = await _asker(fed, parent)
+        if asker is not None:
+            return await suggestions.from_post(fed, asker, obj, actor, via=parent)
+    tags = {t.casefold() for t in suggestions.hashtags(obj)}
+    if suggestions.SUGGEST_TAG not in tags:
+        return None
+    outcomes = [
+        await suggestions.from_post(fed, owner, obj, actor, via=activities.ref(obj) or "")
+        for owner in await _mentioned(fed, obj)
+    ]
+    return "; ".join(outcomes) or "ignored: #SuggestSkill without a mention of our people"
+
+
+async def _asker(fed: Federation, uri: str) -> users.User | None:
+    """The owner of ``uri`` if it is one of our "ask" posts."""
+    found = fed.uris.note_of(uri)
+    if found is None:
+        return None
+    async with fed.db.connection() as conn:
+        owner = await users.get_by_username(conn, found[0])
+        note = None if owner is None else await note_store.get(conn, owner.id, found[1])
+    return owner if note is not None and note.kind == "ask" else None
+
+
+async def _mentioned(fed: Federation, obj: dict[str, Any]) -> list[users.User]:
+    """Our people a post mentions (``tag`` Mention entries), at most five."""
+    names: list[str] = []
+    tags = obj.get("tag")
+    for tag in tags if isinstance(tags, list) else [tags]:
+        if isinstance(tag, dict) and tag.get("type") == "Mention":
+            name = fed.uris.username_of(activities.ref(tag.get("href")) or "")
+            if name is not None and name not in names:
+                names.append(name)
+    found = []
+    async with fed.db.connection() as conn:
+        for name in names[:5]:
+            user = await users.get_by_username(conn, name)
+            if user is not None:
+                found.append(user)
+    return found
+
+
+async def _store_object(fed: Federation, obj: dict[str, Any], uri: str, actor: str) -> str:
     content = obj.get("content")
     async with fed.db.transaction() as conn:
         stored = await objects.add(
@@ -190,6 +253,9 @@ async def on_delete(fed: Federation, activity: dict[str, Any]) -> str:
     target = activities.ref(activity.get("object"))
     if actor is None or target is None or not same_origin(actor, target):
         return "ignored: only the owner may delete"
+    withdrawn = await endorsements.on_delete(fed, actor, target)
+    if withdrawn is not None:
+        return withdrawn
     now = datetime.now(UTC)
     async with fed.db.transaction() as conn:
         if target == actor:
@@ -221,21 +287,51 @@ async def on_update(fed: Federation, activity: dict[str, Any]) -> str:
 async def on_undo(fed: Federation, activity: dict[str, Any]) -> str:
     inner = activity.get("object")
     kind = activities.type_of(inner)
+    if kind in ("Like", "EmojiReact"):
+        return await endorsements.on_undo_like(fed, activity)
+    if kind == "Offer":
+        return await suggestions.on_undo_offer(fed, activity)
+    if kind is None:
+        # A bare reference: a suggestion, a like or a follow of ours.
+        for handler in (suggestions.on_undo_offer, endorsements.on_undo_like):
+            outcome = await handler(fed, activity)
+            if not outcome.startswith("ignored: unknown"):
+                return outcome
     if kind in (None, "Follow"):
         return await follows.on_undo_follow(fed, activity)
     return f"ignored: Undo of {kind}"
 
 
 async def on_accept(fed: Federation, activity: dict[str, Any]) -> str:
-    return await follows.on_answer(fed, activity, accepted=True)
+    decided = await suggestions.on_decision(fed, activity, accepted=True)
+    return decided or await follows.on_answer(fed, activity, accepted=True)
 
 
 async def on_reject(fed: Federation, activity: dict[str, Any]) -> str:
-    return await follows.on_answer(fed, activity, accepted=False)
+    decided = await suggestions.on_decision(fed, activity, accepted=False)
+    return decided or await follows.on_answer(fed, activity, accepted=False)
+
+
+async def on_like(fed: Federation, activity: dict[str, Any]) -> str:
+    """A like (Mastodon's favourite, Misskey's reaction, Pleroma's EmojiReact) of one of
+    our skill notes is a light endorsement."""
+    actor = activities.ref(activity.get("actor"))
+    outcome = await endorsements.from_interaction(
+        fed,
+        activity,
+        actor=actor or "",
+        target=activities.ref(activity.get("object")),
+        comment_html="",
+        kind="like",
+    )
+    return outcome or "ignored: a like of something that is not a skill"
 
 
 HANDLERS: Mapping[str, Handler] = {
     "Follow": follows.on_follow,
+    "Offer": suggestions.on_offer,
+    "Like": on_like,
+    "EmojiReact": on_like,
     "Undo": on_undo,
     "Accept": on_accept,
     "Reject": on_reject,

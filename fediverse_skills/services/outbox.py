@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.notes import InvalidNote, check_note_text
-from ..federation import activities
+from ..federation import activities, markup
 from ..store import deliveries, follows, notes
 from ..store.db import Connection
 from ..store.notes import Note
 from ..store.users import User
+from .actors import Card
 from .context import Federation
 
-__all__ = ["InvalidNote", "encode", "new_id", "publish_note", "queue"]
+__all__ = ["InvalidNote", "encode", "new_id", "publish_note", "queue", "reply_note"]
 
 
 def new_id() -> str:
@@ -47,8 +48,11 @@ async def queue(
     )
 
 
-async def publish_note(fed: Federation, user: User, text: str) -> tuple[Note, dict[str, Any]]:
-    """Publish a public Note to the user's followers. Returns the note and its Create."""
+async def publish_note(
+    fed: Federation, user: User, text: str, *, kind: str = "note"
+) -> tuple[Note, dict[str, Any]]:
+    """Publish a public Note to the user's followers. Returns the note and its Create.
+    ``kind="ask"`` makes it an ask: replies with hashtags become skill suggestions."""
     check_note_text(text)
     uris = fed.uris
     now = datetime.now(UTC)
@@ -64,7 +68,54 @@ async def publish_note(fed: Federation, user: User, text: str) -> tuple[Note, di
     )
     create = activities.create(id=uris.activity(user.username, public_id), actor=actor, object=obj)
     async with fed.db.transaction() as conn:
-        note = await notes.add(conn, public_id=public_id, user_id=user.id, content=text, now=now)
+        note = await notes.add(
+            conn, public_id=public_id, user_id=user.id, content=text, now=now, kind=kind
+        )
         inboxes = await follows.follower_inboxes(conn, actor)
         await queue(conn, create, user_id=user.id, inboxes=inboxes, now=now)
     return note, create
+
+
+async def reply_note(
+    fed: Federation,
+    conn: Connection,
+    user: User,
+    *,
+    to: Card,
+    in_reply_to: str | None,
+    html_parts: list[str],
+    now: datetime,
+) -> None:
+    """A direct Note from ``user`` to one person, mentioning them (how we answer people
+    who use a plain Mastodon app). It is never public, and never in the outbox."""
+    uris = fed.uris
+    public_id = new_id()
+    note_uri = uris.note(user.username, public_id)
+    content = markup.paragraph(markup.mention_link(to.url, to.username), " ", *html_parts)
+    note: dict[str, Any] = {
+        "id": note_uri,
+        "type": "Note",
+        "attributedTo": uris.actor(user.username),
+        "content": content,
+        "published": activities.timestamp(now),
+        "to": [to.uri],
+        "cc": [],
+        "tag": [markup.mention_tag(to.uri, to.acct)],
+    }
+    if in_reply_to:
+        note["inReplyTo"] = in_reply_to
+    await notes.add(
+        conn,
+        public_id=public_id,
+        user_id=user.id,
+        content=markup.plain_text(content),
+        now=now,
+        kind="reply",
+        public=False,
+        document=encode(note),
+    )
+    create = activities.create(
+        id=uris.activity(user.username, public_id), actor=uris.actor(user.username), object=note
+    )
+    if to.inbox:
+        await queue(conn, create, user_id=user.id, inboxes=[to.inbox], now=now)

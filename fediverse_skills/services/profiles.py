@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
+from ..domain import skills as skill_rules
+from ..domain.policies import Audience
 from ..domain.profiles import InvalidProfile, clean_display_name, clean_summary
-from ..federation import activities
-from ..federation.actors import person
+from ..federation import activities, markup, vocabulary
+from ..federation.actors import origin, person, same_origin
+from ..federation.client import FetchError
+from ..store import endorsements as endorsement_store
 from ..store import follows, users
+from ..store import skills as skill_store
+from ..store.db import Connection
 from ..store.users import User
+from . import actors, proofs
 from .context import Federation
-from .documents import local_actor
+from .documents import MAX_FEATURED, local_actor
 from .outbox import new_id, queue
 
-__all__ = ["InvalidProfile", "update_profile"]
+__all__ = [
+    "InvalidProfile",
+    "ProfileUnavailable",
+    "assemble",
+    "queue_actor_update",
+    "update_profile",
+]
 
 
 async def update_profile(
@@ -23,13 +38,18 @@ async def update_profile(
     display_name: str | None = None,
     summary: str | None = None,
     manually_approves_followers: bool | None = None,
+    suggest_policy: str | None = None,
+    endorse_policy: str | None = None,
+    auto_accept_suggestions: bool | None = None,
 ) -> User:
     """Change the profile and queue an Update of the actor to every follower's server,
     because Mastodon and others cache actors. Raises InvalidProfile."""
     name = clean_display_name(display_name) if display_name is not None else None
     text = clean_summary(summary) if summary is not None else None
+    for policy in (suggest_policy, endorse_policy):
+        if policy is not None and policy not in {a.value for a in Audience}:
+            raise InvalidProfile("a policy is one of " + ", ".join(a.value for a in Audience))
     now = datetime.now(UTC)
-    me = fed.uris.actor(user.username)
     async with fed.db.transaction() as conn:
         updated = await users.update_profile(
             conn,
@@ -37,18 +57,282 @@ async def update_profile(
             display_name=name,
             summary=text,
             manually_approves_followers=manually_approves_followers,
+            suggest_policy=suggest_policy,
+            endorse_policy=endorse_policy,
+            auto_accept_suggestions=auto_accept_suggestions,
         )
         assert updated is not None
-        document = person(fed.uris, local_actor(updated))
-        update = {
-            "@context": document["@context"],
-            "id": fed.uris.activity(user.username, new_id()),
-            "type": "Update",
-            "actor": me,
-            "to": [activities.PUBLIC],
-            "cc": [fed.uris.followers(user.username)],
-            "object": {k: v for k, v in document.items() if k != "@context"},
-        }
-        inboxes = await follows.follower_inboxes(conn, me)
-        await queue(conn, update, user_id=user.id, inboxes=inboxes, now=now)
+        await queue_actor_update(fed, conn, updated, now)
     return updated
+
+
+async def queue_actor_update(fed: Federation, conn: Connection, user: User, now: datetime) -> None:
+    """Queue an Update of the user's actor to every follower's server, in the caller's
+    transaction (Mastodon and others cache actors: names, fields, featured tags)."""
+    me = fed.uris.actor(user.username)
+    top = await skill_store.of_user(conn, user.id, limit=MAX_FEATURED)
+    document = person(fed.uris, local_actor(user, top))
+    update = {
+        "@context": document["@context"],
+        "id": fed.uris.activity(user.username, new_id()),
+        "type": "Update",
+        "actor": me,
+        "to": [activities.PUBLIC],
+        "cc": [fed.uris.followers(user.username)],
+        "object": {k: v for k, v in document.items() if k != "@context"},
+    }
+    inboxes = await follows.follower_inboxes(conn, me)
+    await queue(conn, update, user_id=user.id, inboxes=inboxes, now=now)
+
+
+# ----------------------------------------------------------------------------- assembly
+
+PROFILE_PAGE_BYTES = 16 * 1_048_576  # a skills page embeds every endorsement
+MAX_PROFILE_PAGES = 20
+
+
+class ProfileUnavailable(Exception):
+    """The profile cannot be shown; the message says why."""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _counts(endorsements: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"proof": 0, "server": 0, "failed": 0}
+    for e in endorsements:
+        counts[e["verified"]] += 1
+    counts["total"] = counts["proof"] + counts["server"]
+    return counts
+
+
+async def assemble(fed: Federation, handle: str) -> dict[str, Any]:
+    """The profile of a local or remote person (``@user@host`` or an actor URL): every
+    skill with its provenance and endorsements, each marked ``verified``: ``proof`` (its
+    author's object proof holds), ``server`` (only a server vouches for it) or
+    ``failed``. Raises ProfileUnavailable."""
+    try:
+        uri = await actors.resolve(fed, handle)
+    except actors.ActorUnavailable as exc:
+        raise ProfileUnavailable(str(exc)) from None
+    username = fed.uris.username_of(uri)
+    if username is not None:
+        return await _local(fed, username)
+    if fed.uris.is_local(uri):
+        raise ProfileUnavailable("that is not an account on this server")
+    return await _remote(fed, uri)
+
+
+async def _local(fed: Federation, username: str) -> dict[str, Any]:
+    async with fed.db.connection() as conn:
+        user = await users.get_by_username(conn, username)
+        if user is None:
+            raise ProfileUnavailable(f"there is no account {username}@{fed.uris.host}")
+        rows = await skill_store.of_user(conn, user.id)
+        received = await endorsement_store.of_user(conn, user.id)
+    by_skill: dict[str, list[dict[str, Any]]] = {r.key: [] for r in rows}
+    for e in received:
+        if e.skill_key not in by_skill:
+            continue
+        by_skill[e.skill_key].append(
+            {
+                "id": e.uri,
+                "by": e.endorser,
+                "kind": e.kind,
+                "comment": e.comment,
+                "published": e.created_at.isoformat(),
+                "verified": e.attestation,
+                # A proof is its author's; a like or reply only its server's word.
+                "signer": e.endorser if e.attestation == "proof" else origin(e.endorser),
+            }
+        )
+    actor = fed.uris.actor(username)
+    skills_out: list[dict[str, Any]] = []
+    for r in rows:
+        listed = by_skill[r.key]
+        skills_out.append(
+            {
+                "id": vocabulary.skill_uri(fed.uris.skills(username), r.key),
+                "key": r.key,
+                "name": r.name,
+                "hashtag": r.hashtag,
+                "taxonomy": r.taxonomy,
+                "status": "accepted" if r.suggested_by else "declared",
+                "provenance": (
+                    {
+                        "suggested_by": r.suggested_by,
+                        "suggested_at": _iso(r.suggested_at),
+                        "verified": "proof" if r.suggestion else "server",
+                    }
+                    if r.suggested_by
+                    else None
+                ),
+                "endorsements": listed,
+                "counts": _counts(listed),
+            }
+        )
+    return {
+        "actor": actor,
+        "handle": f"{username}@{fed.uris.host}",
+        "name": user.display_name or username,
+        "local": True,
+        "skills": skills_out,
+        "counts": _counts([e for s in skills_out for e in s["endorsements"]]),
+    }
+
+
+async def _remote(fed: Federation, uri: str) -> dict[str, Any]:
+    try:
+        record = await actors.get(fed, uri)
+    except actors.ActorUnavailable as exc:
+        raise ProfileUnavailable(str(exc)) from None
+    collection = json.loads(record.document).get("skills")
+    if not isinstance(collection, str) or not same_origin(collection, uri):
+        raise ProfileUnavailable("that account has no skills profile")
+    items = await _fetch_items(fed, collection)
+    host = origin(uri)
+    skills_out: list[dict[str, Any]] = []
+    checks: list[tuple[dict[str, Any], str]] = []  # (signed document, claimed author)
+    pending: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (output entry, document)
+    for item in items:
+        entry = _remote_skill(item, uri, collection)
+        if entry is None:
+            continue
+        skills_out.append(entry)
+        suggestion = item.get("suggestion")
+        if entry["provenance"] is not None and isinstance(suggestion, dict):
+            if _offer_matches(suggestion, entry, uri):
+                checks.append((suggestion, entry["provenance"]["suggested_by"]))
+                pending.append((entry["provenance"], suggestion))
+            else:
+                entry["provenance"]["verified"] = "failed"
+        raw = item.get("endorsements")
+        for doc in raw if isinstance(raw, list) else []:
+            if not isinstance(doc, dict):
+                continue
+            shown = _remote_endorsement(doc, entry, uri, host)
+            entry["endorsements"].append(shown)
+            if shown["verified"] == "proof":  # claimed: checked below
+                checks.append((doc, shown["claimed_by"]))
+                pending.append((shown, doc))
+    results = await proofs.verify_many(fed, checks)
+    for (shown, _doc), result in zip(pending, results, strict=True):
+        if isinstance(result, proofs.ProofError):
+            shown["verified"] = "failed"
+            shown["error"] = str(result)
+            if "by" in shown:
+                shown["by"] = None  # never shown as its claimed author's
+            else:
+                shown["suggested_by"] = None
+        else:
+            shown["signer"] = result.methods[0]
+    for entry in skills_out:
+        entry["counts"] = _counts(entry["endorsements"])
+    return {
+        "actor": uri,
+        "handle": f"{record.username}@{record.host}",
+        "name": record.name,
+        "local": False,
+        "skills": skills_out,
+        "counts": _counts([e for s in skills_out for e in s["endorsements"]]),
+    }
+
+
+async def _fetch_items(fed: Federation, collection: str) -> list[dict[str, Any]]:
+    """The items of a remote skills collection, following pages on its origin."""
+    try:
+        top = await fed.client.fetch_document(collection)
+        items: list[dict[str, Any]] = []
+        page = top.document.get("first")
+        seen: set[str] = set()
+        while page is not None and len(seen) < MAX_PROFILE_PAGES:
+            if isinstance(page, dict):
+                doc = page
+            else:
+                if not isinstance(page, str) or page in seen or not same_origin(page, collection):
+                    break
+                seen.add(page)
+                doc = (await fed.client.fetch_document(page, max_bytes=PROFILE_PAGE_BYTES)).document
+            listed = doc.get("orderedItems", doc.get("items"))
+            if isinstance(listed, list):
+                items.extend(i for i in listed if isinstance(i, dict))
+            page = doc.get("next")
+    except FetchError as exc:
+        raise ProfileUnavailable(f"cannot fetch the skills: {exc.reason}") from None
+    return items
+
+
+def _remote_skill(item: dict[str, Any], owner: str, collection: str) -> dict[str, Any] | None:
+    """A skill entry from a remote collection item, or None if the item is not a skill of
+    this person on their server."""
+    read = vocabulary.normalised_or_none(item)
+    if read is None or read.get("type") != "Skill" or read.get("about") != owner:
+        return None
+    item = read
+    key, name, skill_id = item.get("skillKey"), item.get("name"), item.get("id")
+    if not all(isinstance(v, str) for v in (key, name, skill_id)):
+        return None
+    if skill_id != vocabulary.skill_uri(collection, str(key)):
+        return None
+    suggested_by = item.get("suggestedBy")
+    return {
+        "id": skill_id,
+        "key": key,
+        "name": name,
+        "hashtag": item.get("hashtag") if isinstance(item.get("hashtag"), str) else None,
+        "taxonomy": item.get("taxonomy") if isinstance(item.get("taxonomy"), str) else None,
+        "status": "accepted" if isinstance(suggested_by, str) else "declared",
+        "provenance": (
+            {
+                "suggested_by": suggested_by,
+                "suggested_at": item.get("suggestedAt"),
+                "verified": "proof" if isinstance(item.get("suggestion"), dict) else "server",
+                "signer": None if isinstance(item.get("suggestion"), dict) else origin(owner),
+            }
+            if isinstance(suggested_by, str)
+            else None
+        ),
+        "endorsements": [],
+    }
+
+
+def _offer_matches(offer: dict[str, Any], entry: dict[str, Any], owner: str) -> bool:
+    try:
+        offered = vocabulary.read_offer(offer)
+    except vocabulary.VocabularyError:
+        return False
+    return (
+        offered.actor == entry["provenance"]["suggested_by"]
+        and offered.owner == owner
+        and skill_rules.key(offered.name) == entry["key"]
+    )
+
+
+def _remote_endorsement(
+    doc: dict[str, Any], skill: dict[str, Any], owner: str, host: str
+) -> dict[str, Any]:
+    """How an embedded endorsement is shown before its proof is checked: ``proof`` means
+    "claims a proof" until ``verify_many`` decides."""
+    try:
+        claim = vocabulary.read_endorsement(doc)
+    except vocabulary.VocabularyError as exc:
+        return {"id": doc.get("id"), "by": None, "verified": "failed", "error": str(exc)}
+    shown: dict[str, Any] = {
+        "id": claim.id,
+        "by": claim.endorser,
+        "claimed_by": claim.endorser,
+        "kind": "endorsement",
+        "comment": markup.plain_text(claim.comment_html),
+        "published": claim.published,
+    }
+    if claim.owner != owner or claim.skill != skill["id"] or claim.key != skill["key"]:
+        shown.update(by=None, verified="failed", error="it endorses another person or skill")
+    elif "proof" in doc:
+        shown["verified"] = "proof"
+    else:
+        # Only the profile's server vouches for it (a Mastodon like, for example).
+        shown.update(
+            verified="server", signer=host, kind="reply" if claim.comment_html else "like"
+        )
+    return shown

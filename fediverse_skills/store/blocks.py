@@ -1,14 +1,14 @@
-"""Domain blocks: hosts (and their subdomains) this instance does not federate with."""
+"""Blocks: domains this instance does not federate with, and people a user blocked."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .dialects import insert
-from .tables import domain_blocks
+from .tables import actor_blocks, domain_blocks
 
 
 async def add(conn: AsyncConnection, domain: str, reason: str, now: datetime) -> None:
@@ -21,3 +21,35 @@ async def add(conn: AsyncConnection, domain: str, reason: str, now: datetime) ->
 
 async def all_domains(conn: AsyncConnection) -> set[str]:
     return {r[0] for r in await conn.execute(select(domain_blocks.c.domain))}
+
+
+async def add_actor(conn: AsyncConnection, user_id: int, actor: str, now: datetime) -> None:
+    """``user_id`` blocks ``actor`` (an actor URI)."""
+    await conn.execute(
+        insert(conn, actor_blocks)
+        .values(user_id=user_id, actor=actor, created_at=now)
+        .on_conflict_do_nothing()
+    )
+
+
+async def remove_actor(conn: AsyncConnection, user_id: int, actor: str) -> bool:
+    result = await conn.execute(
+        delete(actor_blocks).where(actor_blocks.c.user_id == user_id, actor_blocks.c.actor == actor)
+    )
+    return bool(result.rowcount)
+
+
+async def actor_blocked(conn: AsyncConnection, user_id: int, actor: str) -> bool:
+    row = (
+        await conn.execute(
+            select(actor_blocks.c.id).where(
+                actor_blocks.c.user_id == user_id, actor_blocks.c.actor == actor
+            )
+        )
+    ).first()
+    return row is not None
+
+
+async def blocked_actors(conn: AsyncConnection, user_id: int) -> list[str]:
+    rows = await conn.execute(select(actor_blocks.c.actor).where(actor_blocks.c.user_id == user_id))
+    return [r[0] for r in rows]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 
@@ -80,6 +81,13 @@ users = Table(
     Column("ed25519_private", String(64), nullable=False),
     Column("ed25519_public", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Who may suggest skills and endorse them (domain.policies.Audience), and whether
+    # suggestions wait for the owner.
+    Column("suggest_policy", String(16), nullable=False, default="anyone", server_default="anyone"),
+    Column("endorse_policy", String(16), nullable=False, default="anyone", server_default="anyone"),
+    Column(
+        "auto_accept_suggestions", Boolean, nullable=False, default=False, server_default=false()
+    ),
 )
 
 api_tokens = Table(
@@ -166,6 +174,13 @@ notes = Table(
     ),
     Column("content", Text, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),
+    # note | ask | skill | reply. Skill notes belong to a skill; replies go to one person.
+    Column("kind", String(16), nullable=False, default="note", server_default="note"),
+    Column("skill_key", String(256), nullable=True),
+    Column("public", Boolean, nullable=False, default=True, server_default=true()),
+    # The object as sent, for notes with mentions and hashtags (None: plain text note).
+    Column("document", Text, nullable=True),
+    Index("ix_notes_user_kind", "user_id", "kind", "skill_key"),
 )
 
 # Objects received from other servers (notes from people our users follow, for now).
@@ -262,5 +277,95 @@ domain_blocks = Table(
     metadata,
     Column("domain", String(255), primary_key=True),
     Column("reason", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+# Skills on local profiles. One per (user, key); the display name is the owner's.
+skills = Table(
+    "skills",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(256), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("hashtag", String(128), nullable=True),
+    Column("taxonomy", String(200), nullable=True),
+    Column("suggested_by", Text, nullable=True),  # actor URI; None when self-declared
+    Column("suggested_at", UTCDateTime, nullable=True),
+    Column("suggestion", Text, nullable=True),  # the suggester's signed Offer, if any
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "key"),
+)
+
+# Suggestions made to local people (received) and by local people (sent).
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column("uri", Text, nullable=False, unique=True),  # the Offer (or the Note) it came as
+    Column("subject", Text, nullable=False),  # actor URI of the person it is about
+    Column("subject_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("author", Text, nullable=False),
+    Column("author_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("key", String(256), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("taxonomy", String(200), nullable=True),
+    Column("comment", Text, nullable=False, default=""),
+    Column("state", String(16), nullable=False),
+    Column("attestation", String(16), nullable=False),  # proof | server | local
+    Column("document", Text, nullable=True),  # the signed Offer
+    Column("via", Text, nullable=True),  # the post it came from (a mention or an ask reply)
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Index("ix_suggestions_subject_state", "subject_user_id", "state"),
+    Index("ix_suggestions_author_user", "author_user_id"),
+)
+
+# Endorsements of skills: of local people's skills (received) and by local people (sent).
+endorsements = Table(
+    "endorsements",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column("uri", Text, nullable=False, unique=True),  # the Endorsement, Like or reply
+    Column("subject", Text, nullable=False),
+    Column("subject_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("skill_key", String(256), nullable=False),
+    Column("endorser", Text, nullable=False),
+    Column("endorser_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("kind", String(16), nullable=False),  # endorsement | like | reply
+    Column("attestation", String(16), nullable=False),  # proof | server
+    Column("comment", Text, nullable=False, default=""),
+    Column("document", Text, nullable=False),  # exactly as signed (or as received)
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("endorser", "subject", "skill_key"),
+    Index("ix_endorsements_subject_skill", "subject_user_id", "skill_key"),
+    Index("ix_endorsements_endorser_user", "endorser_user_id"),
+)
+
+# People a local user has blocked: nothing they send reaches that user.
+actor_blocks = Table(
+    "actor_blocks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "actor"),
+)
+
+# What happened that a local user should see (a suggestion arrived, a skill was endorsed).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("kind", String(32), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("subject", String(40), nullable=False),  # a suggestion's or endorsement's public id
     Column("created_at", UTCDateTime, nullable=False),
 )

@@ -28,6 +28,9 @@ class User:
     rsa_public_pem: str
     ed25519_public: str
     created_at: datetime
+    suggest_policy: str = "anyone"
+    endorse_policy: str = "anyone"
+    auto_accept_suggestions: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ _PUBLIC_COLUMNS = (
     users.c.rsa_public_pem,
     users.c.ed25519_public,
     users.c.created_at,
+    users.c.suggest_policy,
+    users.c.endorse_policy,
+    users.c.auto_accept_suggestions,
 )
 
 
@@ -137,8 +143,17 @@ async def update_profile(
     display_name: str | None = None,
     summary: str | None = None,
     manually_approves_followers: bool | None = None,
+    suggest_policy: str | None = None,
+    endorse_policy: str | None = None,
+    auto_accept_suggestions: bool | None = None,
 ) -> User | None:
     values: dict[str, object] = {}
+    if suggest_policy is not None:
+        values["suggest_policy"] = suggest_policy
+    if endorse_policy is not None:
+        values["endorse_policy"] = endorse_policy
+    if auto_accept_suggestions is not None:
+        values["auto_accept_suggestions"] = auto_accept_suggestions
     if display_name is not None:
         values["display_name"] = display_name
     if summary is not None:

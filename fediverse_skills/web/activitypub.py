@@ -19,7 +19,7 @@ def _username(request: Request) -> str:
 
 
 async def _document_or_404(
-    request: Request, make: Callable[[], Awaitable[dict[str, Any] | None]]
+    request: Request, make: Callable[[], Awaitable[dict[str, Any] | str | None]]
 ) -> Response:
     doc = await make()
     if doc is None:
@@ -83,4 +83,38 @@ async def following(request: Request) -> Response:
     page = _page(request)
     return await _document_or_404(
         request, lambda: documents.relations(fed, _username(request), "following", page)
+    )
+
+
+async def skills(request: Request) -> Response:
+    fed = context.fed(request)
+    page = _page(request)
+    return await _document_or_404(request, lambda: documents.skills(fed, _username(request), page))
+
+
+async def skill(request: Request) -> Response:
+    fed = context.fed(request)
+    key = str(request.path_params["key"])
+    return await _document_or_404(request, lambda: documents.skill(fed, _username(request), key))
+
+
+async def featured_tags(request: Request) -> Response:
+    fed = context.fed(request)
+    return await _document_or_404(request, lambda: documents.featured_tags(fed, _username(request)))
+
+
+async def endorsement(request: Request) -> Response:
+    fed = context.fed(request)
+    public_id = str(request.path_params["id"])
+    return await _document_or_404(
+        request, lambda: documents.endorsement(fed, _username(request), public_id)
+    )
+
+
+async def skills_context(request: Request) -> Response:
+    """Our vocabulary's JSON-LD context, as bundled (the same bytes on every instance)."""
+    return Response(
+        documents.skills_context(),
+        media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"},
     )

@@ -121,6 +121,9 @@ def account_json(request: Request, user: User) -> dict[str, Any]:
         "summary": user.summary,
         "manually_approves_followers": user.manually_approves_followers,
         "is_admin": user.is_admin,
+        "suggest_policy": user.suggest_policy,
+        "endorse_policy": user.endorse_policy,
+        "auto_accept_suggestions": user.auto_accept_suggestions,
         "created_at": user.created_at.isoformat(),
     }
 
@@ -128,16 +131,24 @@ def account_json(request: Request, user: User) -> dict[str, Any]:
 async def update_profile(request: Request) -> JSONResponse:
     user = await current_user(request)
     data = await json_body(request)
-    known = {"display_name", "summary", "manually_approves_followers"}
+    known = {
+        "display_name",
+        "summary",
+        "manually_approves_followers",
+        "suggest_policy",
+        "endorse_policy",
+        "auto_accept_suggestions",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise HTTPException(400, f"unknown field {unknown[0]!r}")
-    for name in ("display_name", "summary"):
+    for name in ("display_name", "summary", "suggest_policy", "endorse_policy"):
         if name in data and not isinstance(data[name], str):
             raise HTTPException(400, f"{name} must be a string")
+    for name in ("manually_approves_followers", "auto_accept_suggestions"):
+        if data.get(name) is not None and not isinstance(data[name], bool):
+            raise HTTPException(400, f"{name} must be true or false")
     manual = data.get("manually_approves_followers")
-    if manual is not None and not isinstance(manual, bool):
-        raise HTTPException(400, "manually_approves_followers must be true or false")
     try:
         updated = await profiles.update_profile(
             context.fed(request),
@@ -145,6 +156,9 @@ async def update_profile(request: Request) -> JSONResponse:
             display_name=data.get("display_name"),
             summary=data.get("summary"),
             manually_approves_followers=manual,
+            suggest_policy=data.get("suggest_policy"),
+            endorse_policy=data.get("endorse_policy"),
+            auto_accept_suggestions=data.get("auto_accept_suggestions"),
         )
     except profiles.InvalidProfile as exc:
         raise HTTPException(400, str(exc)) from None

@@ -11,9 +11,13 @@ from starlette.responses import Response
 ACTIVITY_JSON = "application/activity+json"
 
 
-def activity_json(doc: dict[str, Any], *, status: int = 200, vary: bool = True) -> Response:
+def activity_json(doc: dict[str, Any] | str, *, status: int = 200, vary: bool = True) -> Response:
+    """An AS2 response; ``doc`` may be JSON text already (signed documents spliced in)."""
     headers = {"Vary": "Accept"} if vary else {}
-    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text = (
+        doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    )
+    body = text.encode("utf-8")
     return Response(body, status_code=status, media_type=ACTIVITY_JSON, headers=headers)
 
 

@@ -322,6 +322,21 @@ class FedifyPeer:
         """Deliver a public Create(Note) mentioning target to its inbox; returns the Note's id."""
         return str(self.admin("note", target=target, text=text)["id"])
 
+    def like(self, object_url: str, target: str) -> str:
+        """Deliver Like(object_url) to the target actor's inbox; returns the Like's id."""
+        return str(self.admin("like", object=object_url, target=target)["id"])
+
+    def unlike(self, object_url: str, target: str) -> str:
+        """Deliver Undo of the earlier Like of object_url; returns the Undo's id."""
+        return str(self.admin("unlike", object=object_url, target=target)["id"])
+
+    def verify_proofs(self, url: str) -> list[dict[str, Any]]:
+        """Fetch the JSON at ``url`` and check every FEP-8b32 proof in it (embedded objects
+        included) with Fedify's own verifyProof. One result per proof: id, cryptosuite,
+        verified, key (or error)."""
+        results: list[dict[str, Any]] = self.admin("verify-proof", url=url)["results"]
+        return results
+
     def log(self, since: int = 0) -> list[LogEntry]:
         """What the peer saw, oldest first: entries with ``seq`` greater than ``since``.
 

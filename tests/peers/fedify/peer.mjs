@@ -11,6 +11,11 @@
 //   GET  /admin/follow?target=URL           send Follow; returns its id
 //   GET  /admin/unfollow?target=URL         send Undo(Follow)
 //   GET  /admin/note?target=URL&text=...    send a public Create(Note) mentioning the target
+//   GET  /admin/like?object=URL&target=URL  send Like(object) to the target actor's inbox
+//   GET  /admin/unlike?object=URL&target=URL send Undo of that Like
+//   GET  /admin/verify-proof?url=URL        fetch a JSON document and check every FEP-8b32
+//                                           proof in it (and in embedded objects) with
+//                                           Fedify's verifyProof
 //   POST /verify/inbox                      202 if Fedify accepts the request's HTTP
 //                                           signature, else 401 with the reason
 //
@@ -25,6 +30,7 @@ import {
   createFederation,
   generateCryptoKeyPair,
   getDocumentLoader,
+  verifyProof,
   MemoryKvStore,
   verifyRequestDetailed,
 } from "@fedify/fedify";
@@ -33,6 +39,7 @@ import {
   Activity,
   Announce,
   Create,
+  DataIntegrityProof,
   Delete,
   Endpoints,
   Follow,
@@ -282,8 +289,69 @@ async function lookupActor(ctx, target) {
 const escapeHtml = (s) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+const likes = new Map(); // object URL -> the Like we sent
+
+// Every object carrying a `proof` in a JSON tree, with the @context in force where it sits.
+function signedObjects(node, context, found = []) {
+  if (Array.isArray(node)) {
+    for (const item of node) signedObjects(item, context, found);
+  } else if (node && typeof node === "object") {
+    const here = node["@context"] ?? context;
+    if (node.proof) found.push({ ...node, "@context": here });
+    for (const [key, value] of Object.entries(node)) {
+      if (key !== "proof" && key !== "@context") signedObjects(value, here, found);
+    }
+  }
+  return found;
+}
+
+async function checkProofs(url) {
+  const response = await fetch(url, { headers: { Accept: "application/activity+json" } });
+  if (!response.ok) throw new AdminError(502, `GET ${url} answered ${response.status}`);
+  const results = [];
+  for (const doc of signedObjects(await response.json(), undefined)) {
+    delete doc.signature; // an LD signature is not covered by the object proof
+    const opts = { documentLoader: verifierLoader, contextLoader: verifierLoader };
+    for (const raw of Array.isArray(doc.proof) ? doc.proof : [doc.proof]) {
+      const outcome = { id: doc.id ?? null, cryptosuite: raw.cryptosuite ?? null };
+      try {
+        const proof = await DataIntegrityProof.fromJsonLd({ "@context": doc["@context"], ...raw }, opts);
+        const key = await verifyProof(doc, proof, opts);
+        outcome.verified = key != null;
+        outcome.key = key?.id?.href ?? null;
+      } catch (error) {
+        outcome.verified = false;
+        outcome.error = String(error?.message ?? error).slice(0, 200);
+      }
+      results.push(outcome);
+    }
+  }
+  return results;
+}
+
 const adminRoutes = {
   "/admin/health": () => ({ ok: true }),
+
+  "/admin/like": async (ctx, params) => {
+    const actor = await lookupActor(ctx, params.get("target"));
+    const object = new URL(params.get("object"));
+    const like = new Like({ id: newId("likes"), actor: ctx.getActorUri(ME), object });
+    await deliver(ctx, actor, like);
+    likes.set(object.href, like);
+    return { id: like.id.href, to: actor.inboxId?.href ?? null };
+  },
+
+  "/admin/unlike": async (ctx, params) => {
+    const actor = await lookupActor(ctx, params.get("target"));
+    const like = likes.get(new URL(params.get("object")).href);
+    if (!like) throw new AdminError(409, "that object was not liked");
+    const undo = new Undo({ id: newId("undos"), actor: ctx.getActorUri(ME), object: like });
+    await deliver(ctx, actor, undo);
+    likes.delete(like.objectId.href);
+    return { id: undo.id.href, like: like.id.href };
+  },
+
+  "/admin/verify-proof": async (_ctx, params) => ({ results: await checkProofs(params.get("url")) }),
 
   "/admin/log": () => entries,
 

@@ -1,0 +1,126 @@
+"""Suggestions: made to local people (received) and by local people (sent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .dialects import insert
+from .tables import suggestions
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    id: int
+    public_id: str
+    uri: str
+    subject: str
+    subject_user_id: int | None
+    author: str
+    author_user_id: int | None
+    key: str
+    name: str
+    taxonomy: str | None
+    comment: str
+    state: str
+    attestation: str
+    document: str | None
+    via: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    public_id: str
+    uri: str
+    subject: str
+    subject_user_id: int | None
+    author: str
+    author_user_id: int | None
+    key: str
+    name: str
+    taxonomy: str | None
+    comment: str
+    state: str
+    attestation: str
+    document: str | None
+    via: str | None
+    created_at: datetime
+
+
+async def add(conn: AsyncConnection, new: NewSuggestion) -> SuggestionRow | None:
+    """Store a suggestion; None if one with the same URI exists."""
+    row = (
+        await conn.execute(
+            insert(conn, suggestions)
+            .values(**new.__dict__)
+            .on_conflict_do_nothing()
+            .returning(*suggestions.c)
+        )
+    ).one_or_none()
+    return None if row is None else SuggestionRow(**row._asdict())
+
+
+async def get(conn: AsyncConnection, public_id: str) -> SuggestionRow | None:
+    row = (
+        await conn.execute(select(suggestions).where(suggestions.c.public_id == public_id))
+    ).one_or_none()
+    return None if row is None else SuggestionRow(**row._asdict())
+
+
+async def by_uri(conn: AsyncConnection, uri: str) -> SuggestionRow | None:
+    row = (await conn.execute(select(suggestions).where(suggestions.c.uri == uri))).one_or_none()
+    return None if row is None else SuggestionRow(**row._asdict())
+
+
+async def pending_from(
+    conn: AsyncConnection, *, subject: str, author: str, key: str
+) -> SuggestionRow | None:
+    """The pending suggestion of this skill by this author to this person, if any."""
+    row = (
+        await conn.execute(
+            select(suggestions).where(
+                suggestions.c.subject == subject,
+                suggestions.c.author == author,
+                suggestions.c.key == key,
+                suggestions.c.state == "pending",
+            )
+        )
+    ).first()
+    return None if row is None else SuggestionRow(**row._asdict())
+
+
+async def received(
+    conn: AsyncConnection, user_id: int, *, state: str | None, limit: int = 200
+) -> list[SuggestionRow]:
+    stmt = select(suggestions).where(suggestions.c.subject_user_id == user_id)
+    if state is not None:
+        stmt = stmt.where(suggestions.c.state == state)
+    rows = await conn.execute(stmt.order_by(suggestions.c.id.desc()).limit(limit))
+    return [SuggestionRow(**r._asdict()) for r in rows]
+
+
+async def sent(conn: AsyncConnection, user_id: int, *, limit: int = 200) -> list[SuggestionRow]:
+    rows = await conn.execute(
+        select(suggestions)
+        .where(suggestions.c.author_user_id == user_id)
+        .order_by(suggestions.c.id.desc())
+        .limit(limit)
+    )
+    return [SuggestionRow(**r._asdict()) for r in rows]
+
+
+async def set_state(
+    conn: AsyncConnection, suggestion_id: int, *, expected: str, state: str, now: datetime
+) -> bool:
+    """Move a suggestion from ``expected`` to ``state``; False if it was not in ``expected``."""
+    result = await conn.execute(
+        update(suggestions)
+        .where(suggestions.c.id == suggestion_id, suggestions.c.state == expected)
+        .values(state=state, decided_at=now)
+    )
+    return bool(result.rowcount)
