@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck layers alembic-check pytest bench clean
+.PHONY: run test lint typecheck layers alembic-check pytest bench demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fediverse-skills needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -68,6 +68,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Three instances and a Fedify peer on 127.0.0.1: suggest, accept, endorse, verify, tamper.
+demo: $(VENV)/.installed-test
+	$(BIN)/python docs/demo_skills.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info \

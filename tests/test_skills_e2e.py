@@ -70,8 +70,11 @@ def test_suggest_accept_endorse_verify_tamper(
     logs = lambda: f"{a.logs()}\n{b.logs()}\n{c.logs()}"  # noqa: E731
 
     # 1. bob@B suggests Rust to alice@A (a signed Offer); alice accepts (a signed Accept).
-    made = b.api("bob", "/api/v1/suggestions", {"to": f"alice@{a.host}", "skill": "Rust",
-                                                 "comment": "She rewrote our parser in it"})
+    made = b.api(
+        "bob",
+        "/api/v1/suggestions",
+        {"to": f"alice@{a.host}", "skill": "Rust", "comment": "She rewrote our parser in it"},
+    )
     assert made.status_code == 201, made.text
     assert made.json()["status"] == "pending"
     pending = eventually(
@@ -87,14 +90,19 @@ def test_suggest_accept_endorse_verify_tamper(
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
     eventually(
-        lambda: b.api("bob", "/api/v1/suggestions?box=sent").json()["suggestions"][0]["status"]
-        == "accepted",
+        lambda: (
+            b.api("bob", "/api/v1/suggestions?box=sent").json()["suggestions"][0]["status"]
+            == "accepted"
+        ),
         what=f"B learns that alice accepted\n{logs()}",
     )
 
     # 2. carol@C endorses alice's Rust; the Fedify peer likes alice's Rust note.
-    endorsed = c.api("carol", "/api/v1/endorsements", {"to": f"alice@{a.host}", "skill": "rust",
-                                                       "comment": "Great work on the parser"})
+    endorsed = c.api(
+        "carol",
+        "/api/v1/endorsements",
+        {"to": f"alice@{a.host}", "skill": "rust", "comment": "Great work on the parser"},
+    )
     assert endorsed.status_code == 201, endorsed.text
     eventually(
         lambda: a.query("SELECT endorser FROM endorsements") == [(carol,)],
@@ -156,7 +164,6 @@ def test_suggest_accept_endorse_verify_tamper(
     carols = c.query("SELECT public_id FROM endorsements WHERE endorser=:e", e=carol)
     assert _delete(c, "carol", f"/api/v1/endorsements/{carols[0][0]}").status_code == 204
     eventually(
-        lambda: a.query("SELECT count(*) FROM endorsements WHERE endorser=:e", e=carol)
-        == [(0,)],
+        lambda: a.query("SELECT count(*) FROM endorsements WHERE endorser=:e", e=carol) == [(0,)],
         what=f"A drops carol's withdrawn endorsement\n{logs()}",
     )

@@ -60,3 +60,26 @@ async def test_unknown_paths_are_404_without_a_traceback(client: httpx.AsyncClie
     assert page.status_code == 404 and "Traceback" not in page.text
     wrong_method = await client.post("/healthz")
     assert wrong_method.status_code == 405
+
+
+async def test_openapi_lists_every_api_route(client: httpx.AsyncClient) -> None:
+    """Every /api/v1 route and method in the route table is described, and nothing else."""
+    from starlette.routing import Route
+
+    from fediverse_skills.web.routes import build_routes
+
+    doc = (await client.get("/api/openapi.json")).json()
+    described = {
+        (path, method.upper())
+        for path, item in doc["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    routed = {
+        (route.path.replace(":str", ""), method)
+        for route in build_routes()
+        if isinstance(route, Route) and route.path.startswith("/api/v1/")
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+    assert routed == described

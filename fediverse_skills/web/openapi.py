@@ -24,9 +24,28 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Not found",
         413: "Body too large",
         415: "The body is not application/json",
+        403: "The person's policy does not allow it",
+        409: "It conflicts with what is there (a duplicate, or a decision already made)",
         422: "The request is well formed but cannot be carried out",
     }
     return {str(c): {"description": reasons[c], "content": _json(_ERROR)} for c in codes}
+
+
+def _path_param(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+def _no_content(summary: str, *, errors: tuple[int, ...]) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "responses": {"204": {"description": "Done"}, **_errors(401, *errors)},
+    }
 
 
 def _operation(
@@ -50,6 +69,21 @@ def _obj(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
 
 
 _STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_URI = {"type": "string", "format": "uri"}
+_TIME = {"type": "string", "format": "date-time"}
+_HANDLE = {"type": "string", "description": "@user@host, user@host or an actor URL"}
+_VERIFIED = {
+    "type": "string",
+    "enum": ["proof", "server", "failed"],
+    "description": "proof: its author's FEP-8b32 proof verified; server: only a server "
+    "vouches for it (HTTP signature of a Mastodon like or reply, or the profile's host); "
+    "failed: the proof does not hold or it names another person or skill",
+}
+_COUNTS = {
+    "type": "object",
+    "properties": {k: {"type": "integer"} for k in ("proof", "server", "failed", "total")},
+}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -88,8 +122,130 @@ OPENAPI: dict[str, Any] = {
                     "display_name": {"type": "string", "maxLength": 100},
                     "summary": {"type": "string", "maxLength": 2000},
                     "manually_approves_followers": {"type": "boolean"},
+                    "suggest_policy": {"$ref": "#/components/schemas/Audience"},
+                    "endorse_policy": {"$ref": "#/components/schemas/Audience"},
+                    "auto_accept_suggestions": {"type": "boolean"},
                 },
             },
+            "Audience": {
+                "type": "string",
+                "enum": ["anyone", "followers", "following", "nobody"],
+                "description": "Who may suggest skills or endorse them",
+            },
+            "NewSkill": _obj(
+                ["skill"],
+                skill={"type": "string", "description": "1 to 64 characters after NFKC"},
+                taxonomy={"type": "string", "description": "an ESCO or Wikidata URI"},
+            ),
+            "Skill": _obj(
+                ["key", "name", "hashtag", "taxonomy", "created_at"],
+                key=_STR,
+                name=_STR,
+                hashtag=_NSTR,
+                taxonomy=_NSTR,
+                created_at=_TIME,
+            ),
+            "NewSuggestion": _obj(
+                ["to", "skill"],
+                to=_HANDLE,
+                skill=_STR,
+                comment={"type": "string", "maxLength": 1000},
+                taxonomy={"type": "string"},
+            ),
+            "Suggestion": _obj(
+                ["id", "status", "skill", "to", "from", "comment", "attestation", "created_at"],
+                id=_STR,
+                status={"type": "string", "enum": ["pending", "accepted", "rejected", "withdrawn"]},
+                skill=_obj(["name", "key"], name=_STR, key=_STR, taxonomy=_NSTR),
+                to=_URI,
+                **{"from": _URI},
+                comment=_STR,
+                attestation={"type": "string", "enum": ["proof", "server"]},
+                via={**_NSTR, "description": "the post it came from (a mention or an ask reply)"},
+                uri=_URI,
+                created_at=_TIME,
+                decided_at={"type": ["string", "null"], "format": "date-time"},
+            ),
+            "Suggestions": _obj(
+                ["suggestions"], suggestions={"type": "array", "items": _ref("Suggestion")}
+            ),
+            "NewEndorsement": _obj(
+                ["to", "skill"],
+                to=_HANDLE,
+                skill={"type": "string", "description": "the skill's name or key"},
+                comment={"type": "string", "maxLength": 1000},
+            ),
+            "Endorsement": _obj(
+                ["id", "uri", "to", "by", "skill", "kind", "comment", "verified", "created_at"],
+                id=_STR,
+                uri=_URI,
+                to=_URI,
+                by=_URI,
+                skill=_STR,
+                kind={"type": "string", "enum": ["endorsement", "like", "reply"]},
+                comment=_STR,
+                verified=_VERIFIED,
+                created_at=_TIME,
+            ),
+            "NewAsk": _obj(["text"], text={"type": "string", "minLength": 1, "maxLength": 5000}),
+            "Ask": _obj(["id", "uri", "published"], id=_STR, uri=_URI, published=_TIME),
+            "ShownEndorsement": _obj(
+                ["id", "by", "verified"],
+                id=_URI,
+                by={**_NSTR, "description": "the endorser; null unless the endorsement holds"},
+                claimed_by={**_NSTR, "description": "who the document says endorsed (remote)"},
+                kind=_STR,
+                comment=_STR,
+                published=_STR,
+                verified=_VERIFIED,
+                signer={
+                    **_NSTR,
+                    "description": "the verification method (proof) or the vouching server",
+                },
+            ),
+            "ProfileSkill": _obj(
+                ["id", "key", "name", "status", "endorsements", "counts"],
+                id=_URI,
+                key=_STR,
+                name=_STR,
+                hashtag=_NSTR,
+                taxonomy=_NSTR,
+                status={"type": "string", "enum": ["declared", "accepted"]},
+                provenance={
+                    "type": ["object", "null"],
+                    "properties": {
+                        "suggested_by": _NSTR,
+                        "suggested_at": _NSTR,
+                        "verified": _VERIFIED,
+                    },
+                },
+                endorsements={"type": "array", "items": _ref("ShownEndorsement")},
+                counts=_COUNTS,
+            ),
+            "Profile": _obj(
+                ["actor", "handle", "name", "local", "skills", "counts"],
+                actor=_URI,
+                handle=_STR,
+                name=_STR,
+                local={"type": "boolean"},
+                skills={"type": "array", "items": _ref("ProfileSkill")},
+                counts=_COUNTS,
+            ),
+            "NewBlock": _obj(["account"], account=_HANDLE),
+            "Block": _obj(["actor", "blocked"], actor=_URI, blocked={"type": "boolean"}),
+            "Notifications": _obj(
+                ["notifications"],
+                notifications={
+                    "type": "array",
+                    "items": _obj(
+                        ["kind", "actor", "subject", "created_at"],
+                        kind=_STR,
+                        actor=_URI,
+                        subject={"type": "string", "description": "a suggestion or endorsement id"},
+                        created_at=_TIME,
+                    ),
+                },
+            ),
             "NewNote": _obj(
                 ["content"], content={"type": "string", "minLength": 1, "maxLength": 5000}
             ),
@@ -172,6 +328,118 @@ OPENAPI: dict[str, Any] = {
                 (200, "Decided", "FollowRequestOutcome"),
                 body="FollowRequestDecision",
                 errors=(400, 404, 413, 415),
+            ),
+        },
+        "/api/v1/skills": {
+            "post": _operation(
+                "Declare a skill on your profile; followers get a Note, an Add and an Update",
+                (201, "Added", "Skill"),
+                body="NewSkill",
+                errors=(400, 409, 413, 415),
+            ),
+        },
+        "/api/v1/skills/{key}": {
+            "parameters": [_path_param("key", "the skill's key (its case-folded name)")],
+            "delete": _no_content(
+                "Remove a skill, its endorsements and its notes; followers are told",
+                errors=(404,),
+            ),
+        },
+        "/api/v1/suggestions": {
+            "post": _operation(
+                "Suggest a skill to a local or remote person (a signed Offer)",
+                (201, "Suggested (200 with the same suggestion if it was pending)", "Suggestion"),
+                body="NewSuggestion",
+                errors=(400, 403, 409, 413, 415, 422),
+            ),
+            "get": {
+                **_operation(
+                    "Suggestions made to you (or, with box=sent, by you)",
+                    (200, "Newest first", "Suggestions"),
+                    errors=(400,),
+                ),
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["pending", "accepted", "rejected", "withdrawn"],
+                        },
+                    },
+                    {
+                        "name": "box",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["received", "sent"]},
+                    },
+                ],
+            },
+        },
+        "/api/v1/suggestions/{id}/{action}": {
+            "parameters": [
+                _path_param("id", "the suggestion's id"),
+                _path_param(
+                    "action",
+                    "accept or reject (its subject), withdraw (its author)",
+                    enum=["accept", "reject", "withdraw"],
+                ),
+            ],
+            "post": _operation(
+                "Decide on a suggestion, or withdraw yours",
+                (200, "The suggestion after the decision", "Suggestion"),
+                errors=(404, 409),
+            ),
+        },
+        "/api/v1/endorsements": {
+            "post": _operation(
+                "Endorse a local or remote person's skill (a signed Endorsement)",
+                (201, "Endorsed", "Endorsement"),
+                body="NewEndorsement",
+                errors=(400, 403, 404, 409, 413, 415, 422),
+            ),
+        },
+        "/api/v1/endorsements/{id}": {
+            "parameters": [_path_param("id", "the endorsement's id")],
+            "delete": _no_content(
+                "Withdraw your endorsement; its person's server and your followers are told",
+                errors=(404,),
+            ),
+        },
+        "/api/v1/asks": {
+            "post": _operation(
+                "Post a public question; replies with hashtags become suggestions",
+                (201, "Posted", "Ask"),
+                body="NewAsk",
+                errors=(400, 413, 415),
+            ),
+        },
+        "/api/v1/profiles/{handle}": {
+            "parameters": [_path_param("handle", "@user@host, user@host or an actor URL")],
+            "get": _operation(
+                "The assembled profile of a local or remote person, every proof checked",
+                (200, "The profile", "Profile"),
+                errors=(404,),
+            ),
+        },
+        "/api/v1/blocks": {
+            "post": _operation(
+                "Block a person: nothing they suggest, endorse or like reaches you",
+                (201, "Blocked", "Block"),
+                body="NewBlock",
+                errors=(400, 413, 415, 422),
+            ),
+            "delete": {
+                **_no_content("Unblock a person", errors=(400, 404, 422)),
+                "parameters": [
+                    {"name": "account", "in": "query", "required": True, "schema": _HANDLE}
+                ],
+            },
+        },
+        "/api/v1/notifications": {
+            "get": _operation(
+                "What happened: suggestions received or decided, endorsements",
+                (200, "Newest first", "Notifications"),
+                errors=(),
             ),
         },
     },
