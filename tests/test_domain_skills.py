@@ -50,11 +50,19 @@ def test_identity_ignores_case_but_keeps_the_display_form() -> None:
         ("Rust\x00", "control"),
         ("line\nbreak", "control"),
         ("<script>alert(1)</script>", "< or >"),
+        ("R\u0446st", "mix Latin"),  # Cyrillic tse among Latin letters: looks like "Rust"
+        ("\u0391pple", "mix Latin"),  # Greek capital alpha
+        ("Ru\u0336st", "overlay"),
     ],
 )
 def test_hostile_names_are_refused(raw: str, reason: str) -> None:
     with pytest.raises(skills.InvalidSkill, match=reason):
         skills.make(raw)
+
+
+@pytest.mark.parametrize("raw", ["Руст", "Ελληνικά", "Rust и Go", "café", "日本語"])
+def test_words_in_one_script_are_allowed(raw: str) -> None:
+    assert skills.make(raw).name == raw
 
 
 def test_taxonomy_links() -> None:

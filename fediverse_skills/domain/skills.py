@@ -23,6 +23,28 @@ _TAXONOMY = re.compile(
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# Scripts whose letters look alike: a word mixing two of them is a look-alike of another
+# word (UTS #39 "mixed script" for the scripts people confuse in practice).
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter, from its Unicode name ("CYRILLIC SMALL LETTER TSE")."""
+    name = unicodedata.name(char, "")
+    for script in _CONFUSABLE_SCRIPTS:
+        if name.startswith(script + " "):
+            return script
+    return None
+
+
+def _mixes_scripts(name: str) -> bool:
+    for word in name.split():
+        scripts = {_script(c) for c in word if c.isalpha()} - {None}
+        if len(scripts) > 1:
+            return True
+    return False
+
+
 class InvalidSkill(ValueError):
     """The name cannot be a skill; the message says why."""
 
@@ -56,6 +78,10 @@ def normalise(raw: str) -> str:
         raise InvalidSkill(f"a skill name has at most {MAX_LENGTH} characters")
     if any(c in name for c in "<>"):
         raise InvalidSkill("a skill name cannot contain < or >")
+    if _mixes_scripts(name):
+        raise InvalidSkill("a word in a skill name cannot mix Latin, Cyrillic or Greek letters")
+    if any(unicodedata.category(c) == "Mn" and 0x0334 <= ord(c) <= 0x0338 for c in name):
+        raise InvalidSkill("a skill name cannot contain overlay marks")
     return name
 
 

@@ -287,7 +287,8 @@ async def on_update(fed: Federation, activity: dict[str, Any]) -> str:
 async def on_undo(fed: Federation, activity: dict[str, Any]) -> str:
     inner = activity.get("object")
     kind = activities.type_of(inner)
-    if kind in ("Like", "EmojiReact"):
+    if kind in ("Like", "EmojiReact", "Endorsement"):
+        # An Undo of an Endorsement withdraws it like a Delete (only by its author).
         return await endorsements.on_undo_like(fed, activity)
     if kind == "Offer":
         return await suggestions.on_undo_offer(fed, activity)

@@ -228,6 +228,7 @@ async def _remote(fed: Federation, uri: str) -> dict[str, Any]:
         else:
             shown["signer"] = result.methods[0]
     for entry in skills_out:
+        entry["endorsements"] = _once_each(entry["endorsements"])
         entry["counts"] = _counts(entry["endorsements"])
     return {
         "actor": uri,
@@ -297,6 +298,22 @@ def _remote_skill(item: dict[str, Any], owner: str, collection: str) -> dict[str
     }
 
 
+def _once_each(shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One endorsement per person and skill, as on our own profiles: a verified one wins
+    over a server's word for the same person; failed ones are kept, as failed."""
+    proven = {e["by"] for e in shown if e["verified"] == "proof"}
+    seen: set[str] = set()
+    kept = []
+    for e in shown:
+        by = e.get("by")
+        if e["verified"] != "failed" and by is not None:
+            if by in seen or (e["verified"] == "server" and by in proven):
+                continue
+            seen.add(by)
+        kept.append(e)
+    return kept
+
+
 def _offer_matches(offer: dict[str, Any], entry: dict[str, Any], owner: str) -> bool:
     try:
         offered = vocabulary.read_offer(offer)
@@ -328,11 +345,11 @@ def _remote_endorsement(
     }
     if claim.owner != owner or claim.skill != skill["id"] or claim.key != skill["key"]:
         shown.update(by=None, verified="failed", error="it endorses another person or skill")
+    elif claim.endorser == owner:
+        shown.update(by=None, verified="failed", error="nobody can endorse their own skills")
     elif "proof" in doc:
         shown["verified"] = "proof"
     else:
         # Only the profile's server vouches for it (a Mastodon like, for example).
-        shown.update(
-            verified="server", signer=host, kind="reply" if claim.comment_html else "like"
-        )
+        shown.update(verified="server", signer=host, kind="reply" if claim.comment_html else "like")
     return shown

@@ -125,7 +125,13 @@ async def announce(
     note_uri = uris.note(user.username, public_id)
     parts = [markup.text(f"{user.display_name or user.username} added ")]
     tags: list[dict[str, Any]] = []
-    if skill.hashtag:
+    if skill.hashtag and skill.hashtag != skill.name:
+        # "C++ (#CPlusPlus)": the hashtag alone would hide the name the person wrote.
+        parts.append(markup.text(f"{skill.name} ("))
+        parts.append(markup.hashtag_link(uris.base_url, skill.hashtag))
+        parts.append(markup.text(")"))
+        tags.append(markup.hashtag_tag(uris.base_url, skill.hashtag))
+    elif skill.hashtag:
         parts.append(markup.hashtag_link(uris.base_url, skill.hashtag))
         tags.append(markup.hashtag_tag(uris.base_url, skill.hashtag))
     else:
@@ -180,9 +186,13 @@ async def announce(
 
 
 async def display_name_for(conn: Connection, user_id: int, tag: str) -> str:
-    """The display form a hashtag stands for, from the person's own skills if one matches."""
+    """The display form a hashtag stands for: the person's own skill with that hashtag,
+    else the most common one on this instance (``#CPlusPlus`` → ``C++``), else the tag."""
     known = await skill_store.of_user(conn, user_id)
-    return skill_rules.display_for_hashtag(
+    own = skill_rules.display_for_hashtag(
         tag,
         [skill_rules.Skill(s.name, s.key, s.hashtag, s.taxonomy) for s in known],
     )
+    if own != tag.lstrip("#"):
+        return own
+    return await skill_store.name_for_hashtag(conn, tag.lstrip("#")) or own

@@ -297,6 +297,8 @@ async def on_offer(fed: Federation, activity: dict[str, Any]) -> str:
     username = fed.uris.username_of(offered.owner)
     if username is None:
         return "ignored: the suggestion is not for one of our people"
+    if offered.owner not in activities.audience(activity):
+        return "ignored: the Offer is not addressed to its target"
     try:
         skill = skill_rules.make(offered.name, offered.taxonomy)
     except InvalidSkill as exc:
@@ -426,7 +428,9 @@ async def from_post(
     made: list[str] = []
     async with fed.db.transaction() as conn:
         if not await policies.allowed(fed, conn, owner, author, action="suggest"):
-            if author_card is not None:
+            # A blocked person is ignored silently: no reply tells them about the block.
+            blocked = (await policies.relation(fed, conn, owner, author)).blocked
+            if author_card is not None and not blocked:
                 await reply_note(
                     fed,
                     conn,

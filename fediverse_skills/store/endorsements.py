@@ -13,8 +13,7 @@ from .tables import endorsements
 
 
 @dataclass(frozen=True)
-class EndorsementRow:
-    id: int
+class NewEndorsement:
     public_id: str
     uri: str
     subject: str
@@ -30,19 +29,8 @@ class EndorsementRow:
 
 
 @dataclass(frozen=True)
-class NewEndorsement:
-    public_id: str
-    uri: str
-    subject: str
-    subject_user_id: int | None
-    skill_key: str
-    endorser: str
-    endorser_user_id: int | None
-    kind: str
-    attestation: str
-    comment: str
-    document: str
-    created_at: datetime
+class EndorsementRow(NewEndorsement):
+    id: int
 
 
 async def add(conn: AsyncConnection, new: NewEndorsement) -> EndorsementRow | None:

@@ -87,3 +87,17 @@ async def remove(conn: AsyncConnection, user_id: int, key: str) -> bool:
         delete(skills).where(skills.c.user_id == user_id, skills.c.key == key)
     )
     return bool(result.rowcount)
+
+
+async def name_for_hashtag(conn: AsyncConnection, tag: str) -> str | None:
+    """The display name most skills with this hashtag (case ignored) have, if any."""
+    row = (
+        await conn.execute(
+            select(skills.c.name, func.count().label("n"))
+            .where(func.lower(skills.c.hashtag) == tag.lower())
+            .group_by(skills.c.name)
+            .order_by(func.count().desc(), skills.c.name)
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else str(row[0])

@@ -13,27 +13,6 @@ from .tables import suggestions
 
 
 @dataclass(frozen=True)
-class SuggestionRow:
-    id: int
-    public_id: str
-    uri: str
-    subject: str
-    subject_user_id: int | None
-    author: str
-    author_user_id: int | None
-    key: str
-    name: str
-    taxonomy: str | None
-    comment: str
-    state: str
-    attestation: str
-    document: str | None
-    via: str | None
-    created_at: datetime
-    decided_at: datetime | None
-
-
-@dataclass(frozen=True)
 class NewSuggestion:
     public_id: str
     uri: str
@@ -50,6 +29,12 @@ class NewSuggestion:
     document: str | None
     via: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class SuggestionRow(NewSuggestion):
+    id: int
+    decided_at: datetime | None
 
 
 async def add(conn: AsyncConnection, new: NewSuggestion) -> SuggestionRow | None:

@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from fediverse_skills.federation.cavage import format_signature, signing_string
 from fediverse_skills.federation.digests import make_content_digest, make_digest
+from fediverse_skills.federation.multibase import encode_ed25519_multikey
+from fediverse_skills.federation.proofs import sign_jcs
 from fediverse_skills.federation.rfc9421 import (
     build_signature_params,
     component,
@@ -209,6 +211,8 @@ class RemoteActor:
     path: str
     key: AnyPrivateKey
     uri_override: str | None = None
+    # An Ed25519 key for FEP-8b32 object proofs, published in ``assertionMethod`` if set.
+    proof_key: ed25519.Ed25519PrivateKey | None = None
 
     @property
     def uri(self) -> str:
@@ -236,8 +240,42 @@ class RemoteActor:
                 "publicKeyPem": public_pem(self.key),
             },
         }
+        if self.proof_key is not None:
+            raw = self.proof_key.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+            doc["assertionMethod"] = [
+                {
+                    "id": self.proof_key_id,
+                    "type": "Multikey",
+                    "controller": self.uri,
+                    "publicKeyMultibase": encode_ed25519_multikey(raw),
+                }
+            ]
         doc.update(overrides)
         return doc
+
+    @property
+    def proof_key_id(self) -> str:
+        return f"{self.uri}#ed25519-key"
+
+    def sign_object(
+        self,
+        document: dict[str, Any],
+        *,
+        key: ed25519.Ed25519PrivateKey | None = None,
+        method: str | None = None,
+    ) -> dict[str, Any]:
+        """``document`` with an eddsa-jcs-2022 proof: by default with this actor's
+        ``proof_key`` and key id; ``key``/``method`` forge one with another key or id."""
+        signing_key = key or self.proof_key
+        assert signing_key is not None, "the actor has no proof key"
+        return sign_jcs(
+            document,
+            private_key=signing_key,
+            verification_method=method or self.proof_key_id,
+            created=datetime.now(UTC),
+        )
 
     def publish(self, content_type: str = AS2, **overrides: Any) -> dict[str, Any]:
         """Serve the actor document at ``path``; returns it."""
