@@ -59,7 +59,7 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/pytest
 
 # Benchmarks whose baselines are measured in the same run (bench/README.md).
-# `make bench BENCH_ARGS=--quick` is the < 60 s smoke test; BENCH_ARGS="--only delivery" runs one.
+# `make bench BENCH_ARGS=--quick` is the ~1 min smoke test; BENCH_ARGS="--only proofs,profile" runs two.
 BENCH_ARGS ?=
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

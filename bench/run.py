@@ -1,4 +1,4 @@
-"""``python -m bench.run [--quick] [--only inbox,delivery,fanout] [--strict] [--profile]``
+"""``python -m bench.run [--quick] [--only inbox,...,profile] [--strict] [--profile]``
 
 Runs the benchmarks, prints one table (figure, value, baseline, ratio, goal, result) and
 writes the whole result as JSON to ``bench/results/<timestamp>.json`` and
@@ -6,7 +6,8 @@ writes the whole result as JSON to ``bench/results/<timestamp>.json`` and
 compared with a stored number. Everything binds to 127.0.0.1; every loop is bounded.
 
 Exit status: 1 if a benchmark could not run or a correctness check failed (a request not
-answered 202, a delivery missing or duplicated); with ``--strict``, also when a goal is
+answered 202, a delivery missing or duplicated, a proof not verified, an endorsement missing
+from a profile); with ``--strict``, also when a goal is
 missed; 0 otherwise. See bench/README.md for what each figure means.
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 
 from bench.common import ROOT, FigureResult, Row
 
-FIGURES = ("inbox", "delivery", "fanout")
+FIGURES = ("inbox", "delivery", "fanout", "proofs", "profile")
 RESULTS = ROOT / "bench" / "results"
 # A 1-minute load average above this before we start means someone else is using the cores.
 BUSY_LOAD = 0.5
@@ -122,9 +123,18 @@ def _runner(name: str, args: argparse.Namespace, stamp: str) -> Callable[[], Fig
 
         profile = RESULTS / f"{stamp}-delivery.pstats" if args.profile else None
         return lambda: delivery.run(quick=args.quick, profile=profile)
-    from bench import fanout
+    if name == "fanout":
+        from bench import fanout
 
-    return lambda: fanout.run(quick=args.quick)
+        return lambda: fanout.run(quick=args.quick)
+    if name == "proofs":
+        from bench import proofs
+
+        return lambda: proofs.run(quick=args.quick)
+    from bench import profiles
+
+    pstats_path = RESULTS / f"{stamp}-profile.pstats" if args.profile else None
+    return lambda: profiles.run(quick=args.quick, profile=pstats_path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.run", description="Benchmarks with same-run baselines."
     )
     parser.add_argument(
-        "--quick", action="store_true", help="smaller counts (a smoke test, < 60 s)"
+        "--quick", action="store_true", help="smaller counts (a smoke test, about a minute)"
     )
     parser.add_argument(
         "--only",
@@ -143,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="delivery: one extra round under cProfile (bench/results/<timestamp>-delivery.pstats)",
+        help=(
+            "delivery: one extra round under cProfile (bench/results/<timestamp>-delivery.pstats);"
+            " profile: the server-side calls under cProfile (<timestamp>-profile.pstats)"
+        ),
     )
     args = parser.parse_args(argv)
     only = [n.strip() for n in args.only.split(",") if n.strip()]
@@ -182,14 +195,22 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(figures))
     print()
-    print(
-        "inbox: our server ran with FEDSKILLS_IN_PROCESS_WORKER=false (no worker competing "
-        "for its core); the load generator is a separate process."
-    )
+    if "inbox" in only:
+        print(
+            "inbox: our server ran with FEDSKILLS_IN_PROCESS_WORKER=false (no worker competing "
+            "for its core); the load generator is a separate process."
+        )
     if "delivery" in only or "fanout" in only:
         print(
             "delivery/fan-out: deliver_due runs in this process (stdlib asyncio loop); "
             "the sink is a separate process."
+        )
+    if "proofs" in only:
+        print("proofs: ours and the baseline run in this process, one thread, same documents.")
+    if "profile" in only:
+        print(
+            "profile: our server ran with FEDSKILLS_IN_PROCESS_WORKER=false; requests go one at "
+            "a time over one keep-alive connection from this process."
         )
     if load_before[0] > BUSY_LOAD:
         print(

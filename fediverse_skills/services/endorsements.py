@@ -30,7 +30,7 @@ from ..store.endorsements import EndorsementRow, NewEndorsement
 from ..store.users import User
 from . import actors, policies, proofs
 from .context import Federation
-from .outbox import encode, new_id, queue, reply_note
+from .outbox import encode, new_id, post_note, queue, reply_note
 
 log = logging.getLogger("fediverse_skills.endorsements")
 
@@ -170,44 +170,30 @@ async def _post_note(
 ) -> None:
     """A public Note by the endorser, for their followers on Mastodon and elsewhere."""
     uris = fed.uris
-    me = uris.actor(user.username)
-    public_id = new_id()
-    note_uri = uris.note(user.username, public_id)
     tag = skill_rules.hashtag(name)
     parts = [markup.text("I endorse "), markup.mention_link(subject.url, subject.username)]
     parts.append(markup.text(" for "))
     parts.append(markup.hashtag_link(uris.base_url, tag) if tag else markup.text(name))
     if comment:
         parts.append(markup.text(f": {comment}"))
-    content = markup.paragraph(*parts)
     tags = [markup.mention_tag(subject.uri, subject.acct)]
     if tag:
         tags.append(markup.hashtag_tag(uris.base_url, tag))
-    note = {
-        "id": note_uri,
-        "type": "Note",
-        "attributedTo": me,
-        "content": content,
-        "published": activities.timestamp(now),
-        "to": [activities.PUBLIC],
-        "cc": [uris.followers(user.username), subject.uri],
-        "url": note_uri,
-        "tag": tags,
-    }
-    await notes.add(
-        conn,
-        public_id=public_id,
-        user_id=user.id,
-        content=markup.plain_text(content),
-        now=now,
-        kind="endorsement",
-        document=encode(note),
-    )
-    inboxes = set(await follows.follower_inboxes(conn, me))
+    inboxes = set(await follows.follower_inboxes(conn, uris.actor(user.username)))
     if subject.inbox:
         inboxes.add(subject.inbox)
-    create = activities.create(id=uris.activity(user.username, public_id), actor=me, object=note)
-    await queue(conn, create, user_id=user.id, inboxes=inboxes, now=now)
+    await post_note(
+        fed,
+        conn,
+        user,
+        content=markup.paragraph(*parts),
+        to=[activities.PUBLIC],
+        cc=[uris.followers(user.username), subject.uri],
+        tags=tags,
+        inboxes=inboxes,
+        kind="endorsement",
+        now=now,
+    )
 
 
 async def withdraw(fed: Federation, user: User, public_id: str) -> bool:

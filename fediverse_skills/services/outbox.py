@@ -17,7 +17,7 @@ from ..store.users import User
 from .actors import Card
 from .context import Federation
 
-__all__ = ["InvalidNote", "encode", "new_id", "publish_note", "queue", "reply_note"]
+__all__ = ["InvalidNote", "encode", "new_id", "post_note", "publish_note", "queue", "reply_note"]
 
 
 def new_id() -> str:
@@ -76,6 +76,59 @@ async def publish_note(
     return note, create
 
 
+async def post_note(
+    fed: Federation,
+    conn: Connection,
+    user: User,
+    *,
+    content: str,
+    to: list[str],
+    cc: list[str],
+    tags: list[dict[str, Any]],
+    inboxes: Iterable[str],
+    kind: str,
+    now: datetime,
+    skill_key: str | None = None,
+    in_reply_to: str | None = None,
+) -> dict[str, Any]:
+    """Store a Note with HTML ``content`` (already safe) and queue its Create to
+    ``inboxes``, in the caller's transaction. Public unless addressed to people only;
+    returns the Note."""
+    uris = fed.uris
+    public_id = new_id()
+    note_uri = uris.note(user.username, public_id)
+    me = uris.actor(user.username)
+    public = activities.PUBLIC in to or activities.PUBLIC in cc
+    note: dict[str, Any] = {
+        "id": note_uri,
+        "type": "Note",
+        "attributedTo": me,
+        "content": content,
+        "published": activities.timestamp(now),
+        "to": to,
+        "cc": cc,
+        "tag": tags,
+    }
+    if public:
+        note["url"] = note_uri
+    if in_reply_to:
+        note["inReplyTo"] = in_reply_to
+    await notes.add(
+        conn,
+        public_id=public_id,
+        user_id=user.id,
+        content=markup.plain_text(content),
+        now=now,
+        kind=kind,
+        skill_key=skill_key,
+        public=public,
+        document=encode(note),
+    )
+    create = activities.create(id=uris.activity(user.username, public_id), actor=me, object=note)
+    await queue(conn, create, user_id=user.id, inboxes=set(inboxes), now=now)
+    return note
+
+
 async def reply_note(
     fed: Federation,
     conn: Connection,
@@ -88,34 +141,16 @@ async def reply_note(
 ) -> None:
     """A direct Note from ``user`` to one person, mentioning them (how we answer people
     who use a plain Mastodon app). It is never public, and never in the outbox."""
-    uris = fed.uris
-    public_id = new_id()
-    note_uri = uris.note(user.username, public_id)
-    content = markup.paragraph(markup.mention_link(to.url, to.username), " ", *html_parts)
-    note: dict[str, Any] = {
-        "id": note_uri,
-        "type": "Note",
-        "attributedTo": uris.actor(user.username),
-        "content": content,
-        "published": activities.timestamp(now),
-        "to": [to.uri],
-        "cc": [],
-        "tag": [markup.mention_tag(to.uri, to.acct)],
-    }
-    if in_reply_to:
-        note["inReplyTo"] = in_reply_to
-    await notes.add(
+    await post_note(
+        fed,
         conn,
-        public_id=public_id,
-        user_id=user.id,
-        content=markup.plain_text(content),
-        now=now,
+        user,
+        content=markup.paragraph(markup.mention_link(to.url, to.username), " ", *html_parts),
+        to=[to.uri],
+        cc=[],
+        tags=[markup.mention_tag(to.uri, to.acct)],
+        inboxes=[to.inbox] if to.inbox else [],
         kind="reply",
-        public=False,
-        document=encode(note),
+        now=now,
+        in_reply_to=in_reply_to,
     )
-    create = activities.create(
-        id=uris.activity(user.username, public_id), actor=uris.actor(user.username), object=note
-    )
-    if to.inbox:
-        await queue(conn, create, user_id=user.id, inboxes=[to.inbox], now=now)

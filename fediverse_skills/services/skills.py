@@ -8,7 +8,6 @@ actor (its featured tags and "Skills" field). Removing a skill undoes all three.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +22,7 @@ from ..store.skills import SkillRow
 from ..store.users import User
 from .actors import Card
 from .context import Federation
-from .outbox import new_id, queue
+from .outbox import new_id, post_note, queue
 from .profiles import queue_actor_update
 
 __all__ = ["InvalidSkill", "SkillError", "declare", "remove"]
@@ -121,8 +120,6 @@ async def announce(
     me = uris.actor(user.username)
     followers = uris.followers(user.username)
     inboxes = set(await follows.follower_inboxes(conn, me))
-    public_id = new_id()
-    note_uri = uris.note(user.username, public_id)
     parts = [markup.text(f"{user.display_name or user.username} added ")]
     tags: list[dict[str, Any]] = []
     if skill.hashtag and skill.hashtag != skill.name:
@@ -146,30 +143,19 @@ async def announce(
         if suggester.inbox:
             inboxes.add(suggester.inbox)
     parts.append(markup.text(". Like or reply to endorse it."))
-    content = markup.paragraph(*parts)
-    note = {
-        "id": note_uri,
-        "type": "Note",
-        "attributedTo": me,
-        "content": content,
-        "published": activities.timestamp(now),
-        "to": [activities.PUBLIC],
-        "cc": cc,
-        "url": note_uri,
-        "tag": tags,
-    }
-    await notes.add(
+    await post_note(
+        fed,
         conn,
-        public_id=public_id,
-        user_id=user.id,
-        content=markup.plain_text(content),
-        now=now,
+        user,
+        content=markup.paragraph(*parts),
+        to=[activities.PUBLIC],
+        cc=cc,
+        tags=tags,
+        inboxes=inboxes,
         kind="skill",
+        now=now,
         skill_key=skill.key,
-        document=json.dumps(note, separators=(",", ":"), ensure_ascii=False),
     )
-    create = activities.create(id=uris.activity(user.username, public_id), actor=me, object=note)
-    await queue(conn, create, user_id=user.id, inboxes=inboxes, now=now)
     add = vocabulary.wrap(
         base_url=uris.base_url,
         kind="Add",
