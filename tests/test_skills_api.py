@@ -288,3 +288,37 @@ async def test_our_context_is_served_and_advertised(client: httpx.AsyncClient) -
     assert {"name": "fediverse-skills vocabulary", "href": vocabulary.NAMESPACE} in nodeinfo[
         "metadata"
     ]["implements"]
+
+
+async def test_cached_profiles_follow_every_write_even_by_hand(
+    client: httpx.AsyncClient, db: Database, people: dict[str, dict[str, str]]
+) -> None:
+    """Profiles are served from memory while users.profile_version is unchanged; triggers
+    bump it on any write to skills or endorsements, so even an edit made directly in the
+    database is served at once."""
+    await client.post("/api/v1/skills", json={"skill": "Rust"}, headers=people["alice"])
+    body = {"to": "alice@testserver", "skill": "Rust", "comment": "Original words"}
+    made = await client.post("/api/v1/endorsements", json=body, headers=people["carol"])
+    assert made.status_code == 201
+    page = "/users/alice/skills?page=1"
+    api = "/api/v1/profiles/alice@testserver"
+    assert "Original words" in (await client.get(page, headers=AS2)).text
+    assert "Original words" in (await client.get(api, headers=people["bob"])).text
+    [(before,)] = await _rows(db, "SELECT profile_version FROM users WHERE username='alice'")
+
+    async with db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE endorsements SET comment='Edited words', "
+                "document=replace(document, 'Original words', 'Edited words')"
+            )
+        )
+    [(after,)] = await _rows(db, "SELECT profile_version FROM users WHERE username='alice'")
+    assert after > before
+    assert "Edited words" in (await client.get(page, headers=AS2)).text
+    assert "Edited words" in (await client.get(api, headers=people["bob"])).text
+
+    # Removing the skill changes both again.
+    await client.delete("/api/v1/skills/rust", headers=people["alice"])
+    assert (await client.get(page, headers=AS2)).json()["orderedItems"] == []
+    assert (await client.get(api, headers=people["bob"])).json()["skills"] == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -30,6 +31,9 @@ KEY_CACHE_TTL = 600.0
 KEY_CACHE_SIZE = 10_000
 # Local usernames known to exist are remembered this long (inbox POSTs name one each).
 USER_CACHE_TTL = 60.0
+# Built profile documents kept in memory, in characters (a profile of 5,000 endorsements
+# is about 6 MB as AS2); each is valid while its user's profile_version is unchanged.
+PROFILE_CACHE_CHARS = 64_000_000
 
 
 class Fetched(Protocol):
@@ -71,6 +75,32 @@ class Federation:
     _fetched: dict[str, float] = field(default_factory=dict)
     _in_flight: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
     _failing_hosts: dict[str, float] = field(default_factory=dict)
+    _profiles: OrderedDict[tuple[Any, ...], tuple[int, str]] = field(default_factory=OrderedDict)
+    _profiles_size: int = 0
+
+    def cached_profile(self, key: tuple[Any, ...], version: int) -> str | None:
+        """A built profile document (JSON text), if it was built at ``version``."""
+        entry = self._profiles.get(key)
+        if entry is None or entry[0] != version:
+            return None
+        self._profiles.move_to_end(key)
+        return entry[1]
+
+    def forget_profiles(self) -> None:
+        self._profiles.clear()
+        self._profiles_size = 0
+
+    def remember_profile(self, key: tuple[Any, ...], version: int, text: str) -> None:
+        old = self._profiles.pop(key, None)
+        if old is not None:
+            self._profiles_size -= len(old[1])
+        if len(text) > PROFILE_CACHE_CHARS // 4:
+            return
+        self._profiles[key] = (version, text)
+        self._profiles_size += len(text)
+        while self._profiles_size > PROFILE_CACHE_CHARS:
+            _, (_, dropped) = self._profiles.popitem(last=False)
+            self._profiles_size -= len(dropped)
 
     def cached_key(self, key_id: str) -> Any | None:
         """A public key verified recently enough to use without a database read."""

@@ -198,6 +198,10 @@ async def skills(fed: Federation, username: str, page: int | None) -> dict[str, 
             doc = collections.ordered_collection(uri, total)
             doc["@context"] = vocabulary.document_context(fed.uris.base_url)
             return doc
+        cache_key = ("skills", user.id, page)
+        cached = fed.cached_profile(cache_key, user.profile_version)
+        if cached is not None:
+            return cached
         rows = await skill_store.of_user(
             conn, user.id, offset=(page - 1) * SKILLS_PAGE_SIZE, limit=SKILLS_PAGE_SIZE
         )
@@ -211,8 +215,12 @@ async def skills(fed: Federation, username: str, page: int | None) -> dict[str, 
     items = ",".join(
         _with_embedded(skill_item(fed, username, r), r.suggestion, embedded[r.key]) for r in rows
     )
-    text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
-    return text.replace('"orderedItems":[]', f'"orderedItems":[{items}]', 1)
+    head, tail = json.dumps(frame, separators=(",", ":"), ensure_ascii=False).split(
+        '"orderedItems":[]', 1
+    )
+    text = f'{head}"orderedItems":[{items}]{tail}'
+    fed.remember_profile(cache_key, user.profile_version, text)
+    return text
 
 
 async def skill(fed: Federation, username: str, key: str) -> str | None:

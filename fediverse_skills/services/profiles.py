@@ -107,11 +107,16 @@ def _counts(endorsements: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-async def assemble(fed: Federation, handle: str) -> dict[str, Any]:
-    """The profile of a local or remote person (``@user@host`` or an actor URL): every
-    skill with its provenance and endorsements, each marked ``verified``: ``proof`` (its
-    author's object proof holds), ``server`` (only a server vouches for it) or
-    ``failed``. Raises ProfileUnavailable."""
+def _dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+async def assemble(fed: Federation, handle: str) -> str:
+    """The profile of a local or remote person (``@user@host`` or an actor URL), as JSON
+    text: every skill with its provenance and endorsements, each marked ``verified``:
+    ``proof`` (its author's object proof holds), ``server`` (only a server vouches for it)
+    or ``failed``. A local profile is built once per change (``profile_version``); a
+    remote one is fetched and verified each time. Raises ProfileUnavailable."""
     try:
         uri = await actors.resolve(fed, handle)
     except actors.ActorUnavailable as exc:
@@ -121,16 +126,32 @@ async def assemble(fed: Federation, handle: str) -> dict[str, Any]:
         return await _local(fed, username)
     if fed.uris.is_local(uri):
         raise ProfileUnavailable("that is not an account on this server")
-    return await _remote(fed, uri)
+    return _dumps(await _remote(fed, uri))
 
 
-async def _local(fed: Federation, username: str) -> dict[str, Any]:
+async def _local(fed: Federation, username: str) -> str:
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, username)
         if user is None:
             raise ProfileUnavailable(f"there is no account {username}@{fed.uris.host}")
+        cache_key = ("profile", user.id)
+        cached = fed.cached_profile(cache_key, user.profile_version)
+        if cached is not None:
+            return cached
         rows = await skill_store.of_user(conn, user.id)
-        received = await endorsement_store.of_user(conn, user.id)
+        received = await endorsement_store.shown_of_user(conn, user.id)
+    text = _dumps(_local_document(fed, user, rows, received))
+    fed.remember_profile(cache_key, user.profile_version, text)
+    return text
+
+
+def _local_document(
+    fed: Federation,
+    user: User,
+    rows: list[skill_store.SkillRow],
+    received: list[endorsement_store.Shown],
+) -> dict[str, Any]:
+    username = user.username
     by_skill: dict[str, list[dict[str, Any]]] = {r.key: [] for r in rows}
     for e in received:
         if e.skill_key not in by_skill:

@@ -74,16 +74,6 @@ async def find(
     return None if row is None else EndorsementRow(**row._asdict())
 
 
-async def of_user(conn: AsyncConnection, user_id: int) -> list[EndorsementRow]:
-    """Every endorsement of the user's skills, oldest first."""
-    rows = await conn.execute(
-        select(endorsements)
-        .where(endorsements.c.subject_user_id == user_id)
-        .order_by(endorsements.c.id)
-    )
-    return [EndorsementRow(**r._asdict()) for r in rows]
-
-
 async def of_skill(conn: AsyncConnection, user_id: int, skill_key: str) -> list[EndorsementRow]:
     rows = await conn.execute(
         select(endorsements)
@@ -99,9 +89,41 @@ async def documents_of_user(conn: AsyncConnection, user_id: int) -> list[tuple[s
     rows = await conn.execute(
         select(endorsements.c.skill_key, endorsements.c.document)
         .where(endorsements.c.subject_user_id == user_id)
-        .order_by(endorsements.c.id)
+        .order_by(endorsements.c.subject_user_id, endorsements.c.skill_key, endorsements.c.id)
     )
     return [(r[0], r[1]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a profile shows of an endorsement (no document)."""
+
+    uri: str
+    skill_key: str
+    endorser: str
+    kind: str
+    attestation: str
+    comment: str
+    created_at: datetime
+
+
+async def shown_of_user(conn: AsyncConnection, user_id: int) -> list[Shown]:
+    """Every endorsement of the user's skills, as a profile shows them, oldest first per
+    skill (in the index's order, without reading the documents)."""
+    rows = await conn.execute(
+        select(
+            endorsements.c.uri,
+            endorsements.c.skill_key,
+            endorsements.c.endorser,
+            endorsements.c.kind,
+            endorsements.c.attestation,
+            endorsements.c.comment,
+            endorsements.c.created_at,
+        )
+        .where(endorsements.c.subject_user_id == user_id)
+        .order_by(endorsements.c.subject_user_id, endorsements.c.skill_key, endorsements.c.id)
+    )
+    return [Shown(*r) for r in rows]
 
 
 async def count_of_user(conn: AsyncConnection, user_id: int) -> int:

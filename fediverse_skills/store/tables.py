@@ -88,6 +88,9 @@ users = Table(
     Column(
         "auto_accept_suggestions", Boolean, nullable=False, default=False, server_default=false()
     ),
+    # Bumped by database triggers whenever the user's skills or endorsements change (any
+    # write, even one made by hand), and by profile edits: cached profiles check it.
+    Column("profile_version", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 api_tokens = Table(

@@ -31,6 +31,7 @@ class User:
     suggest_policy: str = "anyone"
     endorse_policy: str = "anyone"
     auto_accept_suggestions: bool = False
+    profile_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ _PUBLIC_COLUMNS = (
     users.c.suggest_policy,
     users.c.endorse_policy,
     users.c.auto_accept_suggestions,
+    users.c.profile_version,
 )
 
 
@@ -161,5 +163,6 @@ async def update_profile(
     if manually_approves_followers is not None:
         values["manually_approves_followers"] = manually_approves_followers
     if values:
+        values["profile_version"] = users.c.profile_version + 1
         await conn.execute(users.update().where(users.c.id == user_id).values(**values))
     return await get_by_id(conn, user_id)

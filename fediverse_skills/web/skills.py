@@ -195,7 +195,7 @@ async def create_ask(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=201)
 
 
-async def profile(request: Request) -> JSONResponse:
+async def profile(request: Request) -> Response:
     await current_user(request)
     handle = str(request.path_params["handle"])
     if len(handle) > MAX_HANDLE:
@@ -204,7 +204,7 @@ async def profile(request: Request) -> JSONResponse:
         assembled = await profiles.assemble(context.fed(request), handle)
     except profiles.ProfileUnavailable as exc:
         raise HTTPException(404, str(exc)) from None
-    return JSONResponse(assembled)
+    return Response(assembled.encode("utf-8"), media_type="application/json")
 
 
 async def create_block(request: Request) -> JSONResponse:
