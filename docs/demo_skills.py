@@ -73,8 +73,11 @@ def main() -> int:
             carol = f"{c.url}/users/carol"
 
             step("1. bob@B suggests Rust to alice@A")
-            made = b.api("bob", "/api/v1/suggestions", {
-                "to": f"alice@{a.host}", "skill": "Rust", "comment": "She rewrote our parser"})
+            made = b.api(
+                "bob",
+                "/api/v1/suggestions",
+                {"to": f"alice@{a.host}", "skill": "Rust", "comment": "She rewrote our parser"},
+            )
             show("B answered", made.json())
             pending = eventually(
                 lambda: a.api("alice", "/api/v1/suggestions?status=pending").json()["suggestions"],
@@ -84,23 +87,31 @@ def main() -> int:
             accepted = a.api("alice", f"/api/v1/suggestions/{pending[0]['id']}/accept", {})
             show("alice accepts", accepted.json()["status"])
             eventually(
-                lambda: b.api("bob", "/api/v1/suggestions?box=sent").json()["suggestions"][0][
-                    "status"] == "accepted",
+                lambda: (
+                    b.api("bob", "/api/v1/suggestions?box=sent").json()["suggestions"][0]["status"]
+                    == "accepted"
+                ),
                 what="B learning of the Accept",
             )
             check(True, "B received alice's signed Accept")
 
             step("2. carol@C endorses alice's Rust; Fedify likes alice's Rust note")
-            endorsed = c.api("carol", "/api/v1/endorsements", {
-                "to": f"alice@{a.host}", "skill": "Rust", "comment": "Great work on the parser"})
+            endorsed = c.api(
+                "carol",
+                "/api/v1/endorsements",
+                {"to": f"alice@{a.host}", "skill": "Rust", "comment": "Great work on the parser"},
+            )
             show("C answered", endorsed.json())
             eventually(lambda: a.query("SELECT 1 FROM endorsements"), what="A storing it")
             if peer is not None:
                 [(note_id,)] = a.query(
-                    "SELECT public_id FROM notes WHERE kind='skill' AND skill_key='rust'")
+                    "SELECT public_id FROM notes WHERE kind='skill' AND skill_key='rust'"
+                )
                 peer.like(f"{alice}/notes/{note_id}", alice)
-                eventually(lambda: len(a.query("SELECT 1 FROM endorsements")) == 2,
-                           what="A storing Fedify's like")
+                eventually(
+                    lambda: len(a.query("SELECT 1 FROM endorsements")) == 2,
+                    what="A storing Fedify's like",
+                )
                 check(True, "A stored the like as an endorsement attested by Fedify's server")
 
             step("3. C shows alice's profile from A, every proof checked")
@@ -108,8 +119,10 @@ def main() -> int:
             for e in rust["endorsements"]:
                 show("endorsement", {k: e.get(k) for k in ("by", "verified", "signer", "comment")})
             show("provenance", rust["provenance"])
-            check(any(e["by"] == carol and e["verified"] == "proof" for e in rust["endorsements"]),
-                  "carol's endorsement is proof-verified on C")
+            check(
+                any(e["by"] == carol and e["verified"] == "proof" for e in rust["endorsements"]),
+                "carol's endorsement is proof-verified on C",
+            )
             if peer is not None:
                 results = peer.verify_proofs(f"{alice}/skills/rust")
                 for r in results:
@@ -120,14 +133,22 @@ def main() -> int:
             [(document,)] = a.query("SELECT document FROM endorsements WHERE endorser=:e", e=carol)
             forged = json.loads(document)
             forged["content"] = "<p>Terrible work on the parser</p>"
-            a.execute("UPDATE endorsements SET document=:d WHERE endorser=:e",
-                      d=json.dumps(forged), e=carol)
+            a.execute(
+                "UPDATE endorsements SET document=:d WHERE endorser=:e",
+                d=json.dumps(forged),
+                e=carol,
+            )
             for inst, user in ((c, "carol"), (b, "bob")):
-                shown = [e for e in rust_of(inst, user, f"alice@{a.host}")["endorsements"]
-                         if e.get("claimed_by") == carol]
+                shown = [
+                    e
+                    for e in rust_of(inst, user, f"alice@{a.host}")["endorsements"]
+                    if e.get("claimed_by") == carol
+                ]
                 show(f"{user}'s server shows", {k: shown[0].get(k) for k in ("by", "verified")})
-                check(shown[0]["verified"] == "failed" and shown[0]["by"] is None,
-                      f"{user}'s server shows it as failed, not as carol's")
+                check(
+                    shown[0]["verified"] == "failed" and shown[0]["by"] is None,
+                    f"{user}'s server shows it as failed, not as carol's",
+                )
             print("\nDone: every step turned out as described.")
             return 0
         finally:

@@ -14,18 +14,15 @@ the infinities raise ``ValueError``, as do lone surrogates in strings (not I-JSO
 from __future__ import annotations
 
 import math
+from json.encoder import encode_basestring
 from typing import Any
 
 _MAX_SAFE = 2**53
-_SHORT_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-}
+# The standard library's (C) JSON string escaper writes exactly what ECMAScript's
+# JSON.stringify writes for well-formed strings: the short escapes for " \\ \b \f \n \r \t,
+# lower-case \u00xx for other controls, and every other character as itself. Lone
+# surrogates are refused afterwards, when the text is encoded as UTF-8.
+_string = encode_basestring
 
 
 def canonicalize(value: Any) -> bytes:
@@ -65,11 +62,15 @@ def _write(value: Any, out: list[str]) -> None:
     elif isinstance(value, float):
         out.append(number(value))
     elif isinstance(value, dict):
+        ascii_only = True
         for key in value:
             if not isinstance(key, str):
                 raise ValueError("object member names must be strings")
+            ascii_only = ascii_only and key.isascii()
+        # Code point order is UTF-16 code unit order for ASCII names (the usual case).
+        names = sorted(value) if ascii_only else sorted(value, key=_utf16_key)
         out.append("{")
-        for i, key in enumerate(sorted(value, key=_utf16_key)):
+        for i, key in enumerate(names):
             if i:
                 out.append(",")
             out.append(_string(key))
@@ -90,20 +91,6 @@ def _write(value: Any, out: list[str]) -> None:
 def _utf16_key(name: str) -> bytes:
     # Big-endian UTF-16 bytes compare exactly as the sequence of code units does.
     return name.encode("utf-16-be", "surrogatepass")
-
-
-def _string(text: str) -> str:
-    parts = ['"']
-    for char in text:
-        escaped = _SHORT_ESCAPES.get(char)
-        if escaped is not None:
-            parts.append(escaped)
-        elif char < " ":
-            parts.append(f"\\u{ord(char):04x}")
-        else:
-            parts.append(char)
-    parts.append('"')
-    return "".join(parts)
 
 
 def number(value: float) -> str:

@@ -133,3 +133,23 @@ def test_output_is_valid_json_round_trip() -> None:
         value = _random_value(rng)
         text = jcs.canonical_text(value)
         assert jcs.canonical_text(json.loads(text)) == text
+
+
+def test_every_bmp_character_is_escaped_as_rfc8785_does() -> None:
+    """The string escaper is the standard library's; check it against the reference
+    implementation for every character of the Basic Multilingual Plane and a few astral
+    ones (lone surrogates are refused, not escaped)."""
+    rfc8785 = pytest.importorskip("rfc8785")
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    chars += ["\U0001f600", "\U00010000", "\U0010ffff"]
+    for start in range(0, len(chars), 4096):
+        chunk = chars[start : start + 4096]
+        assert jcs.canonicalize(chunk) == rfc8785.dumps(chunk)
+    with pytest.raises(ValueError, match="surrogate"):
+        jcs.canonicalize("\ud800")
+
+
+def test_non_ascii_member_names_sort_by_utf16_code_units() -> None:
+    # U+FF61 sorts before U+1F600 in code points, after it in UTF-16 code units (D83D DE00).
+    value = {"\uff61": 2, "\U0001f600": 1, "a": 3}
+    assert jcs.canonical_text(value) == '{"a":3,"\U0001f600":1,"\uff61":2}'
