@@ -202,19 +202,24 @@ async def withdraw(fed: Federation, user: User, public_id: str) -> bool:
     uris = fed.uris
     me = uris.actor(user.username)
     now = datetime.now(UTC)
+    async with fed.db.connection() as conn:
+        found = await store.get(conn, public_id)
+    if found is None or found.endorser_user_id != user.id:
+        return False
+    subject = None
+    if found.subject_user_id is None:  # their server is told too (fetched outside the write)
+        try:
+            subject = await actors.card(fed, found.subject)
+        except actors.ActorUnavailable:
+            subject = None
     async with fed.db.transaction() as conn:
         row = await store.get(conn, public_id)
         if row is None or row.endorser_user_id != user.id:
             return False
         await store.remove(conn, row.id)
         inboxes = set(await follows.follower_inboxes(conn, me))
-        if row.subject_user_id is None:
-            try:
-                subject = await actors.card(fed, row.subject)
-            except actors.ActorUnavailable:
-                subject = None
-            if subject is not None and subject.inbox:
-                inboxes.add(subject.inbox)
+        if subject is not None and subject.inbox:
+            inboxes.add(subject.inbox)
         delete = vocabulary.wrap(
             base_url=uris.base_url,
             kind="Delete",

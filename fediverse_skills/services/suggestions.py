@@ -165,6 +165,13 @@ async def _arrived(
 
 async def decide(fed: Federation, user: User, public_id: str, *, accept: bool) -> SuggestionRow:
     """The person accepts or rejects a suggestion made to them. Raises SuggestionError."""
+    async with fed.db.connection() as conn:
+        found = await store.get(conn, public_id)
+    if found is None or found.subject_user_id != user.id:
+        raise SuggestionError("no such suggestion", 404)
+    # Refresh the author's actor now if it is stale, so that the transaction below (which
+    # addresses them) never waits on the network.
+    await _card(fed, found.author)
     async with fed.db.transaction() as conn:
         row = await store.get(conn, public_id)
         if row is None or row.subject_user_id != user.id:
