@@ -1,4 +1,4 @@
-"""The command line: ``fediverse-skills serve | worker | migrate | create-user | token``.
+"""The command line: ``fediverse-skills serve | worker | migrate | create-user | token | trust``.
 
 Mistakes (bad arguments, bad settings, bad names) print one line and exit 2. Failures of the
 environment (database unreachable, port in use) print one line and exit 1. Never a traceback.
@@ -23,7 +23,7 @@ from .config import ConfigError, Settings, ensure_secret_key, load_settings
 from .domain.passwords import WeakPassword
 from .domain.usernames import InvalidUsername
 from .logs import configure_logging
-from .services import accounts, tokens
+from .services import accounts, tokens, trust
 from .store.db import Database, DatabaseUnavailable
 from .store.migrations import NotMigrated, ensure_migrated, upgrade
 
@@ -224,6 +224,40 @@ async def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(step: str, done: int, total: int) -> None:
+    """A one-line progress bar on standard error (redrawn in place on a terminal)."""
+    width = 30
+    filled = width * done // max(total, 1)
+    line = f"{step:<20} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+    end = "\n" if done >= total else ""
+    if sys.stderr.isatty():
+        print("\r" + line, end=end, file=sys.stderr, flush=True)
+    elif done >= total:
+        print(line, file=sys.stderr)
+
+
+async def cmd_trust_recompute(settings: Settings, args: argparse.Namespace) -> int:
+    from .app import open_federation  # the wiring; imported here to keep startup light
+
+    db = await open_database(settings, migrate_sqlite=True)
+    try:
+        fed, client = await open_federation(settings, db)
+        try:
+            report = await trust.recompute(fed, _progress)
+        finally:
+            await client.aclose()
+            await fed.close()
+    finally:
+        await db.close()
+    print(
+        f"Trust recomputed in {report.seconds:.2f}s: {report.people} people, "
+        f"{report.edges} edges, {report.skills} skills on {report.profiles} local profiles."
+    )
+    for person, skill, score in report.strongest:
+        print(f"  {person:<40} {skill:<30} {score:8.2f}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -312,6 +346,22 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("name", help="the user the token acts for")
     token_create.add_argument("--label", help="a note to recognise the token by")
     token_create.set_defaults(func=cmd_token_create)
+
+    trust_parser = sub.add_parser(
+        "trust", help="trust scores", description="Work with the trust graph and its scores."
+    )
+    trust_sub = trust_parser.add_subparsers(
+        dest="trust_command", metavar="ACTION", parser_class=_Parser
+    )
+    trust_sub.required = True
+    recompute = trust_sub.add_parser(
+        "recompute",
+        help="rebuild the trust graph and score every local profile",
+        description="Rebuild the trust graph from the database and score every local "
+        "profile from this instance's view, with a progress bar; prints the strongest "
+        "skills. Running servers pick up changes on their own within 30 seconds.",
+    )
+    recompute.set_defaults(func=cmd_trust_recompute)
     return parser
 
 

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from fediverse_skills.services import accounts
+from fediverse_skills.store import endorsements, follows, skills
+from fediverse_skills.store.db import Database
+from fediverse_skills.store.endorsements import NewEndorsement
 from tests.processes import ServerProcess, clean_env, cli, free_port
 
-COMMANDS = [[], ["serve"], ["worker"], ["migrate"], ["create-user"], ["token"], ["token", "create"]]
+COMMANDS = [
+    [],
+    ["serve"],
+    ["worker"],
+    ["migrate"],
+    ["create-user"],
+    ["token"],
+    ["token", "create"],
+    ["trust"],
+    ["trust", "recompute"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "top")
@@ -149,3 +165,45 @@ def test_postgres_must_be_migrated_before_serving(fresh_postgres_url: str, tmp_p
         assert health.json()["workers"] == 0  # PostgreSQL runs workers as separate processes
     finally:
         assert server.stop() == 0
+
+
+def test_trust_recompute_scores_every_local_profile(tmp_path: Path) -> None:
+    """Seed a small network in the database, then recompute from the command line."""
+    env = clean_env(BASE_URL="http://127.0.0.1:9")
+    assert cli("migrate", env=env, cwd=tmp_path).returncode == 0
+    base = "http://127.0.0.1:9/users"
+
+    async def seed() -> None:
+        db = Database.open(f"sqlite+aiosqlite:///{tmp_path}/data/fediverse-skills.db")
+        try:
+            for name in ("alice", "bob", "carol"):
+                await accounts.create_user(db, name)
+            now = datetime.now(UTC)
+            async with db.transaction() as conn:
+                alice = 1
+                await skills.add(
+                    conn, user_id=alice, key="rust", name="Rust", hashtag="Rust",
+                    taxonomy=None, now=now,
+                )  # fmt: skip
+                await follows.add(
+                    conn, follower=f"{base}/carol", followee=f"{base}/bob",
+                    activity_uri="x", state="accepted", now=now,
+                )  # fmt: skip
+                await endorsements.add(
+                    conn,
+                    NewEndorsement(
+                        public_id="e1", uri="urn:e1", subject=f"{base}/alice",
+                        subject_user_id=alice, skill_key="rust", endorser=f"{base}/bob",
+                        endorser_user_id=2, kind="endorsement", attestation="proof",
+                        comment="", document="{}", created_at=now,
+                    ),
+                )  # fmt: skip
+        finally:
+            await db.close()
+
+    asyncio.run(seed())
+    done = cli("trust", "recompute", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "3 people, 2 edges, 1 skills on 3 local profiles" in done.stdout
+    assert "alice@127.0.0.1:9" in done.stdout and "rust" in done.stdout
+    assert "scoring profiles" in done.stderr and "3/3" in done.stderr

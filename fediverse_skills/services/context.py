@@ -70,16 +70,19 @@ class Federation:
     _key_refreshed: dict[str, float] = field(default_factory=dict)
     _private_keys: dict[str, RSAPrivateKey] = field(default_factory=dict)
     ed25519_keys: dict[str, Any] = field(default_factory=dict)  # our people's signing keys
+    trust: Any = None  # services.trust.TrustState, once loaded
     _public_keys: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _local_users: dict[str, float] = field(default_factory=dict)
     _fetched: dict[str, float] = field(default_factory=dict)
     _in_flight: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
     _failing_hosts: dict[str, float] = field(default_factory=dict)
-    _profiles: OrderedDict[tuple[Any, ...], tuple[int, str]] = field(default_factory=OrderedDict)
+    _profiles: OrderedDict[tuple[Any, ...], tuple[int, Any, int]] = field(
+        default_factory=OrderedDict
+    )
     _profiles_size: int = 0
 
-    def cached_profile(self, key: tuple[Any, ...], version: int) -> str | None:
-        """A built profile document (JSON text), if it was built at ``version``."""
+    def cached_profile(self, key: tuple[Any, ...], version: int) -> Any:
+        """A built profile document, if it was built at ``version`` (else None)."""
         entry = self._profiles.get(key)
         if entry is None or entry[0] != version:
             return None
@@ -90,17 +93,22 @@ class Federation:
         self._profiles.clear()
         self._profiles_size = 0
 
-    def remember_profile(self, key: tuple[Any, ...], version: int, text: str) -> None:
+    def remember_profile(
+        self, key: tuple[Any, ...], version: int, value: Any, size: int | None = None
+    ) -> None:
+        """Keep ``value`` (of about ``size`` characters; a string's own length by
+        default) for ``key`` at ``version``; the oldest go when the cache is full."""
+        size = len(value) if size is None else size
         old = self._profiles.pop(key, None)
         if old is not None:
-            self._profiles_size -= len(old[1])
-        if len(text) > PROFILE_CACHE_CHARS // 4:
+            self._profiles_size -= old[2]
+        if size > PROFILE_CACHE_CHARS // 4:
             return
-        self._profiles[key] = (version, text)
-        self._profiles_size += len(text)
+        self._profiles[key] = (version, value, size)
+        self._profiles_size += size
         while self._profiles_size > PROFILE_CACHE_CHARS:
-            _, (_, dropped) = self._profiles.popitem(last=False)
-            self._profiles_size -= len(dropped)
+            _, (_, _, dropped) = self._profiles.popitem(last=False)
+            self._profiles_size -= dropped
 
     def cached_key(self, key_id: str) -> Any | None:
         """A public key verified recently enough to use without a database read."""

@@ -200,7 +200,7 @@ async def skills(fed: Federation, username: str, page: int | None) -> dict[str, 
             return doc
         cache_key = ("skills", user.id, page)
         cached = fed.cached_profile(cache_key, user.profile_version)
-        if cached is not None:
+        if isinstance(cached, str):
             return cached
         rows = await skill_store.of_user(
             conn, user.id, offset=(page - 1) * SKILLS_PAGE_SIZE, limit=SKILLS_PAGE_SIZE

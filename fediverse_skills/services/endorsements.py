@@ -28,7 +28,7 @@ from ..store import skills as skill_store
 from ..store.db import Connection
 from ..store.endorsements import EndorsementRow, NewEndorsement
 from ..store.users import User
-from . import actors, policies, proofs
+from . import actors, policies, proofs, trust
 from .context import Federation
 from .outbox import encode, new_id, post_note, queue, reply_note
 
@@ -156,6 +156,7 @@ async def endorse(
             await notifications.add(
                 conn, user_id=owner.id, kind="endorsement", actor=me, subject=public_id, now=now
             )
+    trust.note(fed, [trust.Signal(me, subject, "endorsement", key)])
     return row
 
 
@@ -230,6 +231,8 @@ async def withdraw(fed: Federation, user: User, public_id: str) -> bool:
             cc=[activities.PUBLIC, uris.followers(user.username)],
         )
         await queue(conn, delete, user_id=user.id, inboxes=inboxes, now=now)
+    kind = trust.signal_of(row.kind, row.attestation)
+    trust.note(fed, [trust.Signal(me, row.subject, kind, row.skill_key)], removed=True)
     return True
 
 

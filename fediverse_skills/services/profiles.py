@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +16,10 @@ from ..federation.client import FetchError
 from ..store import endorsements as endorsement_store
 from ..store import follows, users
 from ..store import skills as skill_store
+from ..store import trust as trust_store
 from ..store.db import Connection
 from ..store.users import User
-from . import actors, proofs
+from . import actors, proofs, trust
 from .context import Federation
 from .documents import MAX_FEATURED, local_actor
 from .outbox import new_id, queue
@@ -107,52 +109,116 @@ def _counts(endorsements: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def _dumps(doc: dict[str, Any]) -> str:
+def _dumps(doc: Any) -> str:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
-async def assemble(fed: Federation, handle: str) -> str:
+async def assemble(fed: Federation, handle: str, viewer: User | None = None) -> str:
     """The profile of a local or remote person (``@user@host`` or an actor URL), as JSON
     text: every skill with its provenance and endorsements, each marked ``verified``:
     ``proof`` (its author's object proof holds), ``server`` (only a server vouches for it)
-    or ``failed``. A local profile is built once per change (``profile_version``); a
-    remote one is fetched and verified each time. Raises ProfileUnavailable."""
+    or ``failed``. Each skill has a ``trust`` score as ``viewer`` sees it (or, without a
+    viewer, as this instance's members do), and skills come strongest first. A local
+    profile is built once per change (``profile_version``); a remote one is fetched and
+    verified each time. Raises ProfileUnavailable."""
     try:
         uri = await actors.resolve(fed, handle)
     except actors.ActorUnavailable as exc:
         raise ProfileUnavailable(str(exc)) from None
     username = fed.uris.username_of(uri)
     if username is not None:
-        return await _local(fed, username)
+        return await _local(fed, username, viewer)
     if fed.uris.is_local(uri):
         raise ProfileUnavailable("that is not an account on this server")
-    return _dumps(await _remote(fed, uri))
+    doc = await _remote(fed, uri)
+    await _judge_remote(fed, doc, viewer)
+    return _dumps(doc)
 
 
-async def _local(fed: Federation, username: str) -> str:
+@dataclass(frozen=True)
+class _Built:
+    """A local profile, built once per change: JSON text in pieces, so that each request
+    only splices in its viewer's scores and order."""
+
+    actor: str
+    head: str  # '{"actor":...,"skills":['
+    fragments: tuple[tuple[str, str], ...]  # (skill key, '{...}' without trust)
+    counts: str
+    signals: tuple[trust.Endorsement, ...]
+    names: dict[str, str]
+    reciprocal: frozenset[str]
+    breadth: dict[str, int]
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + sum(len(f) for _, f in self.fragments) + 64 * len(self.signals)
+
+
+async def _local(fed: Federation, username: str, viewer: User | None) -> str:
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, username)
         if user is None:
             raise ProfileUnavailable(f"there is no account {username}@{fed.uris.host}")
         cache_key = ("profile", user.id)
-        cached = fed.cached_profile(cache_key, user.profile_version)
-        if cached is not None:
-            return cached
-        rows = await skill_store.of_user(conn, user.id)
-        received = await endorsement_store.shown_of_user(conn, user.id)
-    text = _dumps(_local_document(fed, user, rows, received))
-    fed.remember_profile(cache_key, user.profile_version, text)
-    return text
+        built = fed.cached_profile(cache_key, user.profile_version)
+        if built is None:
+            rows = await skill_store.of_user(conn, user.id)
+            received = await endorsement_store.shown_of_user(conn, user.id)
+            reciprocal = await trust_store.endorsed_by(conn, fed.uris.actor(username))
+            breadth = await trust_store.breadth(conn, {e.endorser for e in received})
+            built = _build_local(fed, user, rows, received, reciprocal, breadth)
+            fed.remember_profile(cache_key, user.profile_version, built, built.size)
+    judged = await trust.judge(
+        fed, viewer, built.actor, built.signals, built.reciprocal, built.names, built.breadth
+    )
+    return _splice(built, judged, "you" if viewer is not None else "instance")
 
 
-def _local_document(
+def _trust_json(judged: trust.Judged | None) -> dict[str, Any]:
+    if judged is None:
+        return {"score": 0, "level": 0, "label": "none", "endorsers": 0, "why": "no endorsements"}
+    return {
+        "score": judged.score,
+        "level": judged.level,
+        "label": judged.label,
+        "endorsers": judged.endorsers,
+        "why": judged.why,
+    }
+
+
+def _splice(built: _Built, judged: dict[str, trust.Judged], view: str) -> str:
+    order = sorted(
+        range(len(built.fragments)),
+        key=lambda i: (
+            -(judged[built.fragments[i][0]].score if built.fragments[i][0] in judged else 0)
+        ),
+    )
+    parts = []
+    for i in order:
+        key, fragment = built.fragments[i]
+        parts.append('{"trust":' + _dumps(_trust_json(judged.get(key))) + "," + fragment[1:])
+    return (
+        built.head
+        + ",".join(parts)
+        + '],"viewpoint":'
+        + _dumps(view)
+        + ',"counts":'
+        + built.counts
+        + "}"
+    )
+
+
+def _build_local(
     fed: Federation,
     user: User,
     rows: list[skill_store.SkillRow],
     received: list[endorsement_store.Shown],
-) -> dict[str, Any]:
+    reciprocal: set[str],
+    breadth: dict[str, int],
+) -> _Built:
     username = user.username
     by_skill: dict[str, list[dict[str, Any]]] = {r.key: [] for r in rows}
+    signals: list[trust.Endorsement] = []
     for e in received:
         if e.skill_key not in by_skill:
             continue
@@ -168,39 +234,89 @@ def _local_document(
                 "signer": e.endorser if e.attestation == "proof" else origin(e.endorser),
             }
         )
-    actor = fed.uris.actor(username)
-    skills_out: list[dict[str, Any]] = []
+        signals.append(
+            trust.Endorsement(
+                e.endorser, e.skill_key, trust.signal_of(e.kind, e.attestation), e.comment
+            )
+        )
+    fragments = []
+    everything: list[dict[str, Any]] = []
     for r in rows:
         listed = by_skill[r.key]
-        skills_out.append(
-            {
-                "id": vocabulary.skill_uri(fed.uris.skills(username), r.key),
-                "key": r.key,
-                "name": r.name,
-                "hashtag": r.hashtag,
-                "taxonomy": r.taxonomy,
-                "status": "accepted" if r.suggested_by else "declared",
-                "provenance": (
+        everything.extend(listed)
+        if r.suggested_by:
+            signals.append(trust.Endorsement(r.suggested_by, r.key, "suggestion"))
+        fragments.append(
+            (
+                r.key,
+                _dumps(
                     {
-                        "suggested_by": r.suggested_by,
-                        "suggested_at": _iso(r.suggested_at),
-                        "verified": "proof" if r.suggestion else "server",
+                        "id": vocabulary.skill_uri(fed.uris.skills(username), r.key),
+                        "key": r.key,
+                        "name": r.name,
+                        "hashtag": r.hashtag,
+                        "taxonomy": r.taxonomy,
+                        "status": "accepted" if r.suggested_by else "declared",
+                        "provenance": (
+                            {
+                                "suggested_by": r.suggested_by,
+                                "suggested_at": _iso(r.suggested_at),
+                                "verified": "proof" if r.suggestion else "server",
+                            }
+                            if r.suggested_by
+                            else None
+                        ),
+                        "endorsements": listed,
+                        "counts": _counts(listed),
                     }
-                    if r.suggested_by
-                    else None
                 ),
-                "endorsements": listed,
-                "counts": _counts(listed),
-            }
+            )
         )
-    return {
-        "actor": actor,
-        "handle": f"{username}@{fed.uris.host}",
-        "name": user.display_name or username,
-        "local": True,
-        "skills": skills_out,
-        "counts": _counts([e for s in skills_out for e in s["endorsements"]]),
-    }
+    actor = fed.uris.actor(username)
+    head = _dumps(
+        {
+            "actor": actor,
+            "handle": f"{username}@{fed.uris.host}",
+            "name": user.display_name or username,
+            "local": True,
+        }
+    )
+    return _Built(
+        actor=actor,
+        head=head[:-1] + ',"skills":[',
+        fragments=tuple(fragments),
+        counts=_dumps(_counts(everything)),
+        signals=tuple(signals),
+        names={r.key: r.name for r in rows},
+        reciprocal=frozenset(reciprocal),
+        breadth=breadth,
+    )
+
+
+async def _judge_remote(fed: Federation, doc: dict[str, Any], viewer: User | None) -> None:
+    """Add each verified signal's weight to a remote profile, and order its skills."""
+    signals = []
+    for skill in doc["skills"]:
+        for e in skill["endorsements"]:
+            if e.get("verified") == "proof" and e.get("by"):
+                signals.append(trust.Endorsement(e["by"], skill["key"], "endorsement"))
+            elif e.get("verified") == "server" and e.get("by"):
+                kind = "like" if e.get("kind") == "like" else "attested"
+                signals.append(trust.Endorsement(e["by"], skill["key"], kind))
+        provenance = skill.get("provenance")
+        if provenance and provenance.get("verified") == "proof" and provenance.get("suggested_by"):
+            signals.append(
+                trust.Endorsement(provenance["suggested_by"], skill["key"], "suggestion")
+            )
+    async with fed.db.connection() as conn:
+        reciprocal = await trust_store.endorsed_by(conn, doc["actor"])
+        breadth = await trust_store.breadth(conn, {e.endorser for e in signals})
+    names = {s["key"]: s["name"] for s in doc["skills"]}
+    judged = await trust.judge(fed, viewer, doc["actor"], signals, reciprocal, names, breadth)
+    for skill in doc["skills"]:
+        skill["trust"] = _trust_json(judged.get(skill["key"]))
+    doc["skills"].sort(key=lambda s: -s["trust"]["score"])
+    doc["viewpoint"] = "you" if viewer is not None else "instance"
 
 
 async def _remote(fed: Federation, uri: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from ..store import suggestions as store
 from ..store.db import Connection
 from ..store.suggestions import NewSuggestion, SuggestionRow
 from ..store.users import User
-from . import actors, policies, proofs
+from . import actors, policies, proofs, trust
 from .context import Federation
 from .outbox import encode, new_id, queue, reply_note
 from .skills import announce, display_name_for
@@ -215,6 +215,7 @@ async def _decide(
         )
         if skill is not None:
             await announce(fed, conn, user, skill, author, now)
+            trust.note(fed, [trust.Signal(row.author, row.subject, "suggestion", row.key)])
     if row.author_user_id is not None and row.author_user_id != user.id:
         await notifications.add(
             conn,

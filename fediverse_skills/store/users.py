@@ -166,3 +166,7 @@ async def update_profile(
         values["profile_version"] = users.c.profile_version + 1
         await conn.execute(users.update().where(users.c.id == user_id).values(**values))
     return await get_by_id(conn, user_id)
+
+
+async def all_usernames(conn: AsyncConnection) -> list[str]:
+    return [r[0] for r in await conn.execute(select(users.c.username).order_by(users.c.id))]

@@ -221,6 +221,22 @@ OPENAPI: dict[str, Any] = {
                 },
                 endorsements={"type": "array", "items": _ref("ShownEndorsement")},
                 counts=_COUNTS,
+                trust=_ref("Trust"),
+            ),
+            "Trust": _obj(
+                ["score", "level", "label", "endorsers", "why"],
+                score={
+                    "type": "number",
+                    "description": "weight of the endorsements as the viewpoint sees it, in "
+                    "units of one endorsement by an average person (see docs/trust.md)",
+                },
+                level={"type": "integer", "minimum": 0, "maximum": 5},
+                label={
+                    "type": "string",
+                    "enum": ["none", "emerging", "some", "solid", "strong", "outstanding"],
+                },
+                endorsers={"type": "integer"},
+                why={"type": "string", "description": "the reason, in words"},
             ),
             "Profile": _obj(
                 ["actor", "handle", "name", "local", "skills", "counts"],
@@ -228,7 +244,12 @@ OPENAPI: dict[str, Any] = {
                 handle=_STR,
                 name=_STR,
                 local={"type": "boolean"},
-                skills={"type": "array", "items": _ref("ProfileSkill")},
+                skills={
+                    "type": "array",
+                    "items": _ref("ProfileSkill"),
+                    "description": "strongest first, as the viewpoint sees them",
+                },
+                viewpoint={"type": "string", "enum": ["you", "instance"]},
                 counts=_COUNTS,
             ),
             "NewBlock": _obj(["account"], account=_HANDLE),
@@ -414,7 +435,16 @@ OPENAPI: dict[str, Any] = {
             ),
         },
         "/api/v1/profiles/{handle}": {
-            "parameters": [_path_param("handle", "@user@host, user@host or an actor URL")],
+            "parameters": [
+                _path_param("handle", "@user@host, user@host or an actor URL"),
+                {
+                    "name": "view",
+                    "in": "query",
+                    "description": "whose viewpoint scores the skills: the token's user "
+                    "(me, the default) or this instance's members",
+                    "schema": {"type": "string", "enum": ["me", "instance"]},
+                },
+            ],
             "get": _operation(
                 "The assembled profile of a local or remote person, every proof checked",
                 (200, "The profile", "Profile"),

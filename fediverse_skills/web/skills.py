@@ -196,12 +196,16 @@ async def create_ask(request: Request) -> JSONResponse:
 
 
 async def profile(request: Request) -> Response:
-    await current_user(request)
+    user = await current_user(request)
     handle = str(request.path_params["handle"])
     if len(handle) > MAX_HANDLE:
         raise HTTPException(400, "the handle is too long")
+    view = request.query_params.get("view", "me")
+    if view not in ("me", "instance"):
+        raise HTTPException(400, "view is me or instance")
+    viewer = user if view == "me" else None
     try:
-        assembled = await profiles.assemble(context.fed(request), handle)
+        assembled = await profiles.assemble(context.fed(request), handle, viewer)
     except profiles.ProfileUnavailable as exc:
         raise HTTPException(404, str(exc)) from None
     return Response(assembled.encode("utf-8"), media_type="application/json")

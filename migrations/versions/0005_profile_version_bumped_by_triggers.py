@@ -22,21 +22,24 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# table -> the column naming the user whose profile it belongs to
-WATCHED = {"skills": "user_id", "endorsements": "subject_user_id"}
+# table -> the columns naming the users whose profiles a row changes (an endorsement
+# changes its subject's skills and its author's reciprocity)
+WATCHED = {"skills": ("user_id",), "endorsements": ("subject_user_id", "endorser_user_id")}
 
 _BUMP = "UPDATE users SET profile_version = profile_version + 1 WHERE id = {row}.{column};"
 
 
 def _sqlite_triggers() -> list[str]:
     statements = []
-    for table, column in WATCHED.items():
+    for table, columns in WATCHED.items():
         for event, rows in (
             ("INSERT", ("NEW",)),
             ("UPDATE", ("OLD", "NEW")),
             ("DELETE", ("OLD",)),
         ):
-            body = " ".join(_BUMP.format(row=row, column=column) for row in rows)
+            body = " ".join(
+                _BUMP.format(row=row, column=column) for row in rows for column in columns
+            )
             statements.append(
                 f"CREATE TRIGGER {table}_profile_version_{event.lower()} "
                 f"AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END"
@@ -47,16 +50,18 @@ def _sqlite_triggers() -> list[str]:
 _PG_FUNCTION = """
 CREATE FUNCTION bump_profile_version() RETURNS trigger AS $$
 DECLARE
-    column_name text := TG_ARGV[0];
+    column_name text;
 BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE users SET profile_version = profile_version + 1
-        WHERE id = (to_jsonb(NEW) ->> column_name)::bigint;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE users SET profile_version = profile_version + 1
-        WHERE id = (to_jsonb(OLD) ->> column_name)::bigint;
-    END IF;
+    FOREACH column_name IN ARRAY TG_ARGV LOOP
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            UPDATE users SET profile_version = profile_version + 1
+            WHERE id = (to_jsonb(NEW) ->> column_name)::bigint;
+        END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            UPDATE users SET profile_version = profile_version + 1
+            WHERE id = (to_jsonb(OLD) ->> column_name)::bigint;
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql
@@ -70,10 +75,11 @@ def upgrade() -> None:
         )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
-        for table, column in WATCHED.items():
+        for table, columns in WATCHED.items():
+            arguments = ", ".join(f"'{c}'" for c in columns)
             op.execute(
                 f"CREATE TRIGGER {table}_profile_version AFTER INSERT OR UPDATE OR DELETE "
-                f"ON {table} FOR EACH ROW EXECUTE FUNCTION bump_profile_version('{column}')"
+                f"ON {table} FOR EACH ROW EXECUTE FUNCTION bump_profile_version({arguments})"
             )
     else:
         for statement in _sqlite_triggers():
