@@ -298,6 +298,9 @@ class TrustGraph:
         starts = [self.index[s] for s in seeds if s in self.index]
         if goal is None or not starts:
             return None
+        if self._base is None:
+            self.compact()
+        self._grow()
         forward = self._forward()
         delta_out: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for (i, j), change in self._delta.items():
