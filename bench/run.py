@@ -1,4 +1,4 @@
-"""``python -m bench.run [--quick] [--only inbox,...,profile] [--strict] [--profile]``
+"""``python -m bench.run [--quick] [--only inbox,...,profile,trust] [--strict] [--profile]``
 
 Runs the benchmarks, prints one table (figure, value, baseline, ratio, goal, result) and
 writes the whole result as JSON to ``bench/results/<timestamp>.json`` and
@@ -7,8 +7,9 @@ compared with a stored number. Everything binds to 127.0.0.1; every loop is boun
 
 Exit status: 1 if a benchmark could not run or a correctness check failed (a request not
 answered 202, a delivery missing or duplicated, a proof not verified, an endorsement missing
-from a profile); with ``--strict``, also when a goal is
-missed; 0 otherwise. See bench/README.md for what each figure means.
+from a profile, an incremental trust result drifting from a full recompute); with
+``--strict``, also when a goal is missed; 0 otherwise. See bench/README.md for what each
+figure means.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from bench.common import ROOT, FigureResult, Row
 
-FIGURES = ("inbox", "delivery", "fanout", "proofs", "profile")
+FIGURES = ("inbox", "delivery", "fanout", "proofs", "profile", "trust")
 RESULTS = ROOT / "bench" / "results"
 # A 1-minute load average above this before we start means someone else is using the cores.
 BUSY_LOAD = 0.5
@@ -43,6 +44,8 @@ PACKAGES = (
     "sqlalchemy",
     "aiosqlite",
     "cryptography",
+    "numpy",
+    "scipy",
 )
 
 
@@ -66,7 +69,18 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{value:.2f} s"
     if unit == "count":
         return f"{value:,.0f}"
+    if unit == "score":
+        return f"{value:.3f}"
+    if unit == "rho":
+        return f"{value:.6f}"
+    if unit == "GB":
+        return f"{value:.2f} GB"
     return f"{value:g} {unit}"
+
+
+def _fmt_ratio(value: float) -> str:
+    # Two decimals, or two significant digits below 0.1 (0.0036 rather than 0.00).
+    return f"{value:.2f}" if value == 0 or abs(value) >= 0.1 else f"{value:.2g}"
 
 
 def _result(row: Row) -> str:
@@ -88,7 +102,7 @@ def table(figures: list[FigureResult]) -> str:
                     row.figure,
                     _fmt(row.value, row.unit),
                     _fmt(row.baseline, row.unit),
-                    "-" if row.ratio is None else f"{row.ratio:.2f}",
+                    "-" if row.ratio is None else _fmt_ratio(row.ratio),
                     row.goal or "-",
                     _result(row),
                 )
@@ -131,6 +145,10 @@ def _runner(name: str, args: argparse.Namespace, stamp: str) -> Callable[[], Fig
         from bench import proofs
 
         return lambda: proofs.run(quick=args.quick)
+    if name == "trust":
+        from bench import trust
+
+        return lambda: trust.run(quick=args.quick)
     from bench import profiles
 
     pstats_path = RESULTS / f"{stamp}-profile.pstats" if args.profile else None
@@ -211,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "profile: our server ran with FEDSKILLS_IN_PROCESS_WORKER=false; requests go one at "
             "a time over one keep-alive connection from this process."
+        )
+    if "trust" in only:
+        print(
+            "trust: seeded synthetic graphs (bench/trustgraph.py); the Sybil, reciprocity and "
+            "stability figures run in this process, speed and memory in a child process"
+            + (" on a scaled-down graph (--quick)." if args.quick else ".")
         )
     if load_before[0] > BUSY_LOAD:
         print(
