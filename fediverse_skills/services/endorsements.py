@@ -293,6 +293,7 @@ async def on_create(fed: Federation, activity: dict[str, Any], obj: dict[str, An
             subject=row.public_id,
             now=now,
         )
+    trust.note(fed, [trust.Signal(claim.endorser, claim.owner, "endorsement", claim.key)])
     return "endorsement stored"
 
 
@@ -306,6 +307,8 @@ async def on_delete(fed: Federation, actor: str, uri: str) -> str | None:
         if row.endorser != actor:
             return "ignored: only its author withdraws an endorsement"
         await store.remove(conn, row.id)
+    kind = trust.signal_of(row.kind, row.attestation)
+    trust.note(fed, [trust.Signal(actor, row.subject, kind, row.skill_key)], removed=True)
     return "endorsement withdrawn"
 
 
@@ -359,6 +362,8 @@ async def from_interaction(
             if not (kind == "reply" and existing.kind == "like"):
                 return "ignored: already endorsed (counted once)"
             await store.remove(conn, existing.id)  # a comment supersedes a like
+            replaced = trust.Signal(actor, me, "like", key)
+            trust.note(fed, [replaced], removed=True)
         row = await store.add(
             conn,
             NewEndorsement(
@@ -406,6 +411,8 @@ async def from_interaction(
                     html_parts=[markup.text("Thank you! Your endorsement is on my profile.")],
                     now=now,
                 )
+    signal = trust.signal_of(kind, "server")
+    trust.note(fed, [trust.Signal(actor, fed.uris.actor(owner.username), signal, key)])
     return f"{kind} endorsement stored"
 
 
