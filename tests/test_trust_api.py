@@ -84,3 +84,22 @@ async def test_a_new_endorsement_counts_at_once_and_a_withdrawal_removes_it(
     assert gone.status_code == 204
     again = (await client.get(AS_SEEN, headers=people["dan"])).json()["skills"][0]["trust"]
     assert again["score"] == 0
+
+
+async def test_a_reader_who_vouches_for_nobody_sees_the_instance_view(
+    client: httpx.AsyncClient, people: dict[str, dict[str, str]]
+) -> None:
+    """dan follows and endorses nobody: his own view would score everything 0, so he gets
+    the instance's view, and the answer says so."""
+    await _post(client, people["alice"], "/api/v1/skills", {"skill": "Rust"})
+    await _post(client, people["carol"], "/api/v1/follows", {"target": "bob@testserver"})
+    await _post(
+        client, people["bob"], "/api/v1/endorsements", {"to": "alice@testserver", "skill": "Rust"}
+    )
+    seen = (await client.get(AS_SEEN, headers=people["dan"])).json()
+    assert seen["viewpoint"] == "instance"
+    assert seen["skills"][0]["trust"]["score"] > 0
+    assert seen["skills"][0]["trust"]["why"] == (
+        "endorsed by 1 person; strongest: bob@testserver, a member of this instance "
+        "(bob@testserver endorsed Rust)"
+    )

@@ -228,6 +228,12 @@ class TrustGraph:
             self._forward_cache = (id(self._base), self._base.T.tocsr())
         return self._forward_cache[1]
 
+    def vouches(self, actor: str) -> bool:
+        """Whether ``actor`` vouches for anyone (has an outgoing edge): a walk from them
+        goes somewhere."""
+        i = self.index.get(actor)
+        return i is not None and i < len(self._out) and bool(self._out[i] > 0)
+
     def edges(self) -> int:
         return len(self._pairs)
 

@@ -168,10 +168,10 @@ async def _local(fed: Federation, username: str, viewer: User | None) -> str:
             breadth = await trust_store.breadth(conn, {e.endorser for e in received})
             built = _build_local(fed, user, rows, received, reciprocal, breadth)
             fed.remember_profile(cache_key, user.profile_version, built, built.size)
-    judged = await trust.judge(
+    judged, view = await trust.judge(
         fed, viewer, built.actor, built.signals, built.reciprocal, built.names, built.breadth
     )
-    return _splice(built, judged, "you" if viewer is not None else "instance")
+    return _splice(built, judged, view)
 
 
 def _trust_json(judged: trust.Judged | None) -> dict[str, Any]:
@@ -312,11 +312,11 @@ async def _judge_remote(fed: Federation, doc: dict[str, Any], viewer: User | Non
         reciprocal = await trust_store.endorsed_by(conn, doc["actor"])
         breadth = await trust_store.breadth(conn, {e.endorser for e in signals})
     names = {s["key"]: s["name"] for s in doc["skills"]}
-    judged = await trust.judge(fed, viewer, doc["actor"], signals, reciprocal, names, breadth)
+    judged, view = await trust.judge(fed, viewer, doc["actor"], signals, reciprocal, names, breadth)
     for skill in doc["skills"]:
         skill["trust"] = _trust_json(judged.get(skill["key"]))
     doc["skills"].sort(key=lambda s: -s["trust"]["score"])
-    doc["viewpoint"] = "you" if viewer is not None else "instance"
+    doc["viewpoint"] = view
 
 
 async def _remote(fed: Federation, uri: str) -> dict[str, Any]:

@@ -151,12 +151,15 @@ async def judge(
     reciprocal: Iterable[str],
     names: dict[str, str],
     breadth: dict[str, int] | None = None,
-) -> dict[str, Judged]:
+) -> tuple[dict[str, Judged], str]:
     """Scores of ``person``'s skills from ``viewer``'s viewpoint (``names``: skill key →
     display name, for the explanations; ``breadth``: how many people each endorser
-    endorses)."""
+    endorses). Returns the scores and whose view they are: ``"you"``, or ``"instance"``
+    (also for a viewer who vouches for nobody yet, whose own view would be empty)."""
     state = await _state(fed)
     seeds, who = await viewpoint(fed, viewer)
+    if who == "you" and not state.graph.vouches(seeds[0]):
+        seeds, who = await viewpoint(fed, None)
     vector = _vector(state, seeds)
     graph = state.graph
 
@@ -166,7 +169,7 @@ async def judge(
             return float(vector[i]) if i is not None and i < len(vector) else default
 
     scores = rules.skill_scores(person, endorsements, TrustOf(), frozenset(reciprocal), breadth)
-    return {
+    judged = {
         key: Judged(
             score=round(s.score, 4),
             level=s.level,
@@ -176,6 +179,7 @@ async def judge(
         )
         for key, s in scores.items()
     }
+    return judged, who
 
 
 def _why(state: TrustState, seeds: tuple[str, ...], who: str, score: SkillScore, name: str) -> str:
@@ -197,6 +201,10 @@ def _why(state: TrustState, seeds: tuple[str, ...], who: str, score: SkillScore,
     said += f": '{score.top_comment[:80]}')" if score.top_comment else ")"
     if path is None:
         return f"{text}; strongest: {_short(score.top)}{said}"
+    if len(path) == 1:  # the endorser is the viewpoint itself
+        if who == "you":
+            return f"{text}, you among them{said}"
+        return f"{text}; strongest: {_short(score.top)}, a member of this instance{said}"
     start = "you" if who == "you" else "this instance"
     steps = " → ".join([start, *(_short(p) for p in path[1:])])
     return f"{text}; strongest path: {steps}{said}"
