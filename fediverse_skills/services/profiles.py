@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidProfile",
     "ProfileUnavailable",
     "assemble",
+    "page",
     "queue_actor_update",
     "update_profile",
 ]
@@ -148,6 +150,7 @@ class _Built:
     names: dict[str, str]
     reciprocal: frozenset[str]
     breadth: dict[str, int]
+    summaries: dict[str, dict[str, Any]]  # per skill, what a web page shows
 
     @property
     def size(self) -> int:
@@ -155,6 +158,32 @@ class _Built:
 
 
 async def _local(fed: Federation, username: str, viewer: User | None) -> str:
+    built = await _built(fed, username)
+    judged, view = await trust.judge(
+        fed, viewer, built.actor, built.signals, built.reciprocal, built.names, built.breadth
+    )
+    return _splice(built, judged, view)
+
+
+PAGE_ENDORSEMENTS = 5  # endorsements a web page lists per skill (the newest)
+
+
+async def page(fed: Federation, username: str, viewer: User | None = None) -> dict[str, Any]:
+    """What a profile's web page shows: each skill strongest first (as ``viewer``, or the
+    instance, sees it) with its level, reason, provenance, counts and newest
+    endorsements. Raises ProfileUnavailable."""
+    built = await _built(fed, username)
+    judged, view = await trust.judge(
+        fed, viewer, built.actor, built.signals, built.reciprocal, built.names, built.breadth
+    )
+    shown = []
+    for key, summary in built.summaries.items():
+        shown.append({**summary, "trust": _trust_json(judged.get(key))})
+    shown.sort(key=lambda s: -s["trust"]["score"])
+    return {"skills": shown, "viewpoint": view}
+
+
+async def _built(fed: Federation, username: str) -> _Built:
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, username)
         if user is None:
@@ -168,10 +197,14 @@ async def _local(fed: Federation, username: str, viewer: User | None) -> str:
             breadth = await trust_store.breadth(conn, {e.endorser for e in received})
             built = _build_local(fed, user, rows, received, reciprocal, breadth)
             fed.remember_profile(cache_key, user.profile_version, built, built.size)
-    judged, view = await trust.judge(
-        fed, viewer, built.actor, built.signals, built.reciprocal, built.names, built.breadth
-    )
-    return _splice(built, judged, view)
+    assert isinstance(built, _Built)
+    return built
+
+
+def _handle(actor: str) -> str:
+    """``@name@host`` for an actor URI (its last path segment and its host)."""
+    name = actor.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
+    return f"@{name}@{urlsplit(actor).netloc}"
 
 
 def _trust_json(judged: trust.Judged | None) -> dict[str, Any]:
@@ -241,9 +274,21 @@ def _build_local(
         )
     fragments = []
     everything: list[dict[str, Any]] = []
+    summaries: dict[str, dict[str, Any]] = {}
     for r in rows:
         listed = by_skill[r.key]
         everything.extend(listed)
+        summaries[r.key] = {
+            "key": r.key,
+            "name": r.name,
+            "hashtag": r.hashtag,
+            "suggested_by": r.suggested_by,
+            "suggested_by_handle": _handle(r.suggested_by) if r.suggested_by else None,
+            "counts": _counts(listed),
+            "endorsements": [
+                {**e, "handle": _handle(e["by"])} for e in listed[-PAGE_ENDORSEMENTS:][::-1]
+            ],
+        }
         if r.suggested_by:
             signals.append(trust.Endorsement(r.suggested_by, r.key, "suggestion"))
         fragments.append(
@@ -290,6 +335,7 @@ def _build_local(
         names={r.key: r.name for r in rows},
         reciprocal=frozenset(reciprocal),
         breadth=breadth,
+        summaries=summaries,
     )
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from ..services import accounts
+from ..services import accounts, profiles
 from . import context
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -29,6 +29,7 @@ async def profile(request: Request, username: str | None = None) -> Response:
     if user is None:
         raise HTTPException(404, "Not Found")
     host = context.settings(request).host_name
+    shown = await profiles.page(context.fed(request), user.username)
     return templates.TemplateResponse(
         request,
         "profile.html",
@@ -36,6 +37,7 @@ async def profile(request: Request, username: str | None = None) -> Response:
             "user": user,
             "handle": f"@{user.username}@{host}",
             "actor_url": context.fed(request).uris.actor(user.username),
+            "skills": shown["skills"],
         },
     )
 
