@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..domain import skills as skill_rules
 from ..domain.policies import Audience
