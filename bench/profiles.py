@@ -78,6 +78,7 @@ from fediverse_skills.store.tables import endorsements, skills
 from fediverse_skills.web.responses import activity_json
 
 GOAL_P50_MS = 20.0
+GOAL_PAGE_P50_MS = 30.0  # the HTML profile page (issue 6)
 DB_FILE = "fediverse-skills.db"
 
 
@@ -454,6 +455,7 @@ def run(*, quick: bool, profile: Path | None = None) -> FigureResult:
                 f"/api/v1/profiles/alice@{host}",
                 {"Accept": "application/json", "Authorization": f"Bearer {token}"},
             ),
+            "page": ("/@alice", {"Accept": "text/html"}),
         }
         server = Child(
             "profile-serve",
@@ -486,6 +488,9 @@ def run(*, quick: bool, profile: Path | None = None) -> FigureResult:
             problems += _check_pages(
                 bodies["as2"], bodies["api"], keys, skills_n=skills_n, total=total
             )
+            shown = bodies["page"].decode("utf-8").count('<li class="skill"')
+            if shown != skills_n:
+                problems.append(f"the HTML page shows {shown} skills, not {skills_n}")
         del bodies
         if not completed:
             problems.append(f"the rounds did not finish within {time_limit:g}s")
@@ -512,6 +517,10 @@ def run(*, quick: bool, profile: Path | None = None) -> FigureResult:
             f"floor {_ms(server_side['api_rows: raw sqlite3 fetchall'])})"
         ),
     }
+    notes["page"] = (
+        f"{stats['page']['body_bytes'] / 1e3:.0f} kB of HTML: every skill with its level, "
+        "reason, provenance and newest five endorsements, strongest first"
+    )
     figure.rows = [
         Row(
             f"profile: {title} p50 ({size})",
@@ -519,11 +528,15 @@ def run(*, quick: bool, profile: Path | None = None) -> FigureResult:
             "ms",
             base,
             ratio(stats[name]["p50_ms"], base),
-            f"p50 <= {GOAL_P50_MS:.0f} ms",
-            bool(not problems and (stats[name]["p50_ms"] or 1e9) <= GOAL_P50_MS),
+            f"p50 <= {goal:.0f} ms",
+            bool(not problems and (stats[name]["p50_ms"] or 1e9) <= goal),
             note=notes[name],
         )
-        for name, title in (("as2", "AS2 skills page"), ("api", "API profile JSON"))
+        for name, title, goal in (
+            ("as2", "AS2 skills page", GOAL_P50_MS),
+            ("api", "API profile JSON", GOAL_P50_MS),
+            ("page", "HTML profile page", GOAL_PAGE_P50_MS),
+        )
     ]
     if problems:
         figure.error = "; ".join(problems)

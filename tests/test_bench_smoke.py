@@ -49,7 +49,7 @@ def test_quick_bench_produces_every_figure() -> None:
     profile = figures["profile"]
     assert profile["details"]["checks"] == "ok"
     http = profile["details"]["http"]
-    assert set(http) == {"healthz", "as2", "api"}
+    assert set(http) == {"healthz", "as2", "api", "page"}
     for measured in http.values():
         assert measured["statuses"] == {"200": measured["requests"] + 3}  # 3 warm-up rounds
     assert {row["baseline"] for row in profile["rows"]} == {http["healthz"]["p50_ms"]}

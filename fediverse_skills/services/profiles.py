@@ -151,6 +151,7 @@ class _Built:
     reciprocal: frozenset[str]
     breadth: dict[str, int]
     summaries: dict[str, dict[str, Any]]  # per skill, what a web page shows
+    version: int  # the user's profile_version it was built at
 
     @property
     def size(self) -> int:
@@ -160,7 +161,14 @@ class _Built:
 async def _local(fed: Federation, username: str, viewer: User | None) -> str:
     built = await _built(fed, username)
     judged, view = await trust.judge(
-        fed, viewer, built.actor, built.signals, built.reciprocal, built.names, built.breadth
+        fed,
+        viewer,
+        built.actor,
+        built.signals,
+        built.reciprocal,
+        built.names,
+        built.breadth,
+        cache_key=("local", built.actor, built.version),
     )
     return _splice(built, judged, view)
 
@@ -174,7 +182,14 @@ async def page(fed: Federation, username: str, viewer: User | None = None) -> di
     endorsements. Raises ProfileUnavailable."""
     built = await _built(fed, username)
     judged, view = await trust.judge(
-        fed, viewer, built.actor, built.signals, built.reciprocal, built.names, built.breadth
+        fed,
+        viewer,
+        built.actor,
+        built.signals,
+        built.reciprocal,
+        built.names,
+        built.breadth,
+        cache_key=("local", built.actor, built.version),
     )
     shown = []
     for key, summary in built.summaries.items():
@@ -336,6 +351,7 @@ def _build_local(
         reciprocal=frozenset(reciprocal),
         breadth=breadth,
         summaries=summaries,
+        version=user.profile_version,
     )
 
 

@@ -53,6 +53,9 @@ class TrustState:
     load_seconds: float
     vectors: OrderedDict[tuple[str, ...], tuple[int, Any]] = field(default_factory=OrderedDict)
     paths: dict[tuple[tuple[str, ...], int, str], list[str] | None] = field(default_factory=dict)
+    judged: OrderedDict[tuple[Any, ...], tuple[dict[str, Judged], str]] = field(
+        default_factory=OrderedDict
+    )
     reloading: asyncio.Task[None] | None = None
 
 
@@ -151,15 +154,25 @@ async def judge(
     reciprocal: Iterable[str],
     names: dict[str, str],
     breadth: dict[str, int] | None = None,
+    cache_key: tuple[Any, ...] | None = None,
 ) -> tuple[dict[str, Judged], str]:
     """Scores of ``person``'s skills from ``viewer``'s viewpoint (``names``: skill key →
     display name, for the explanations; ``breadth``: how many people each endorser
     endorses). Returns the scores and whose view they are: ``"you"``, or ``"instance"``
-    (also for a viewer who vouches for nobody yet, whose own view would be empty)."""
+    (also for a viewer who vouches for nobody yet, whose own view would be empty).
+    ``cache_key`` names the inputs (for example a profile and its version): the result is
+    kept until the graph or the viewpoint changes."""
     state = await _state(fed)
     seeds, who = await viewpoint(fed, viewer)
     if who == "you" and not state.graph.vouches(seeds[0]):
         seeds, who = await viewpoint(fed, None)
+    full_key = None
+    if cache_key is not None:
+        full_key = (cache_key, seeds, state.graph.version)
+        kept = state.judged.get(full_key)
+        if kept is not None:
+            state.judged.move_to_end(full_key)
+            return kept
     vector = _vector(state, seeds)
     graph = state.graph
 
@@ -179,6 +192,10 @@ async def judge(
         )
         for key, s in scores.items()
     }
+    if full_key is not None:
+        state.judged[full_key] = (judged, who)
+        while len(state.judged) > VECTORS_KEPT * 4:
+            state.judged.popitem(last=False)
     return judged, who
 
 
