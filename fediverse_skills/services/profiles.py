@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..domain import skills as skill_rules
 from ..domain.policies import Audience
@@ -217,9 +216,7 @@ async def _built(fed: Federation, username: str) -> _Built:
 
 
 def _handle(actor: str) -> str:
-    """``@name@host`` for an actor URI (its last path segment and its host)."""
-    name = actor.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
-    return f"@{name}@{urlsplit(actor).netloc}"
+    return "@" + trust.short_handle(actor)
 
 
 def _trust_json(judged: trust.Judged | None) -> dict[str, Any]:

@@ -32,6 +32,7 @@ __all__ = [
     "load",
     "note",
     "recompute",
+    "short_handle",
     "signal_of",
 ]
 from ..store import trust as store
@@ -141,7 +142,18 @@ class Judged:
     why: str
 
 
-def _short(actor: str) -> str:
+def _trust_of(graph: TrustGraph, vector: Any, actors: Iterable[str]) -> dict[str, float]:
+    """The trust of each of ``actors`` the graph knows (the others count 0)."""
+    found = {}
+    for actor in actors:
+        i = graph.index.get(actor)
+        if i is not None and i < len(vector):
+            found[actor] = float(vector[i])
+    return found
+
+
+def short_handle(actor: str) -> str:
+    """``name@host`` for an actor URI (its last path segment and its host)."""
     name = actor.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
     return f"{name}@{rules.host_of(actor)}"
 
@@ -176,12 +188,8 @@ async def judge(
     vector = _vector(state, seeds)
     graph = state.graph
 
-    class TrustOf(dict[str, float]):
-        def get(self, actor: str, default: float = 0.0) -> float:  # type: ignore[override]
-            i = graph.index.get(actor)
-            return float(vector[i]) if i is not None and i < len(vector) else default
-
-    scores = rules.skill_scores(person, endorsements, TrustOf(), frozenset(reciprocal), breadth)
+    trust_of = _trust_of(graph, vector, (e.endorser for e in endorsements))
+    scores = rules.skill_scores(person, endorsements, trust_of, frozenset(reciprocal), breadth)
     judged = {
         key: Judged(
             score=round(s.score, 4),
@@ -214,16 +222,16 @@ def _why(state: TrustState, seeds: tuple[str, ...], who: str, score: SkillScore,
             state.paths.clear()
         state.paths[key] = state.graph.strongest_path(seeds, score.top)
     path = state.paths[key]
-    said = f" ({_short(score.top)} endorsed {name}"
+    said = f" ({short_handle(score.top)} endorsed {name}"
     said += f": '{score.top_comment[:80]}')" if score.top_comment else ")"
     if path is None:
-        return f"{text}; strongest: {_short(score.top)}{said}"
+        return f"{text}; strongest: {short_handle(score.top)}{said}"
     if len(path) == 1:  # the endorser is the viewpoint itself
         if who == "you":
             return f"{text}, you among them{said}"
-        return f"{text}; strongest: {_short(score.top)}, a member of this instance{said}"
+        return f"{text}; strongest: {short_handle(score.top)}, a member of this instance{said}"
     start = "you" if who == "you" else "this instance"
-    steps = " → ".join([start, *(_short(p) for p in path[1:])])
+    steps = " → ".join([start, *(short_handle(p) for p in path[1:])])
     return f"{text}; strongest path: {steps}{said}"
 
 
@@ -269,7 +277,7 @@ async def recompute(
             rows = await store.skill_signals(conn, actor)
             reciprocal = await store.endorsed_by(conn, actor)
             breadth = await store.breadth(conn, {a for a, _, _ in rows})
-        trust_of = {a: float(vector[graph.index[a]]) for a, _, _ in rows if a in graph.index}
+        trust_of = _trust_of(graph, vector, (a for a, _, _ in rows))
         endorsements = [Endorsement(a, skill, kind) for a, skill, kind in rows]
         for skill, score in rules.skill_scores(
             actor, endorsements, trust_of, frozenset(reciprocal), breadth
