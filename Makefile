@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck layers alembic-check pytest bench demo clean
+.PHONY: run test lint typecheck layers alembic-check node-deps pytest screenshots bench demo tour clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fediverse-skills needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -52,11 +52,24 @@ FEDIFY_PEER := tests/peers/fedify
 $(FEDIFY_PEER)/node_modules/.installed: $(FEDIFY_PEER)/package.json $(FEDIFY_PEER)/package-lock.json | $(VENV)/.installed-test
 	$(BIN)/python -m tests.peers.fedify && touch $@
 
-pytest: $(VENV)/.installed-test
+AXE := tests/browser/axe
+
+# axe-core for the accessibility checks of the browser tests (tests/browser/harness.py).
+$(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json | $(VENV)/.installed-test
+	$(BIN)/python -m tests.browser.harness && touch $@
+
+# npm dependencies of the Fedify peer and of the browser tests.
+node-deps: $(VENV)/.installed-test
 	@if command -v node >/dev/null && command -v npm >/dev/null; then \
-		$(MAKE) --no-print-directory $(FEDIFY_PEER)/node_modules/.installed; \
-	else echo "make: node/npm not found; the Fedify interop tests will be skipped (failed under CI=true)"; fi
+		$(MAKE) --no-print-directory $(FEDIFY_PEER)/node_modules/.installed $(AXE)/node_modules/.installed; \
+	else echo "make: node/npm not found; the Fedify interop and browser accessibility tests will be skipped (failed under CI=true)"; fi
+
+pytest: node-deps
 	$(BIN)/pytest
+
+# Full-page PNGs of the pages the browser tests visit, in docs/screenshots/.
+screenshots: node-deps
+	FEDSKILLS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser -q
 
 # Benchmarks whose baselines are measured in the same run (bench/README.md).
 # `make bench BENCH_ARGS=--quick` is the ~1 min smoke test; BENCH_ARGS="--only proofs,profile" runs two.
@@ -69,10 +82,17 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# Three seeded instances on 127.0.0.1 to click around in, until Ctrl-C (docs/demo.py).
+# DEMO_ARGS="--port-base 8001" picks the ports.
+DEMO_ARGS ?=
+
+demo: $(VENV)/.installed
+	$(BIN)/python docs/demo.py $(DEMO_ARGS)
+
 # Three instances and a Fedify peer on 127.0.0.1: suggest, accept, endorse, verify, tamper.
-demo: $(VENV)/.installed-test
+tour: $(VENV)/.installed-test
 	$(BIN)/python docs/demo_skills.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info \
-		$(FEDIFY_PEER)/node_modules
+		$(FEDIFY_PEER)/node_modules $(AXE)/node_modules

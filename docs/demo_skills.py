@@ -1,6 +1,6 @@
 """A co-created profile across three servers, step by step, on 127.0.0.1.
 
-    make demo            (or: .venv/bin/python docs/demo_skills.py)
+    make tour            (or: .venv/bin/python docs/demo_skills.py)
 
 It starts three instances of fediverse-skills (A with alice, B with bob, C with carol,
 each its own process and SQLite database) and a Fedify instance (npm @fedify/fedify, a
@@ -15,7 +15,8 @@ third-party ActivityPub server), then:
 
 Each step prints what it did and what the servers answered; the script exits 1 if any
 step does not turn out as described. Everything stops when it ends. Needs Node.js >= 20
-and npm for the Fedify step (it is skipped, and said so, without them).
+and npm for the Fedify step (it is skipped, and said so, without them). For a seeded
+network that stays up to click around in, see docs/demo.py (``make demo``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from .config import Settings
@@ -24,6 +25,7 @@ from .store.migrations import ensure_migrated
 from .web.errors import EXCEPTION_HANDLERS
 from .web.inbox import InboxFastPath
 from .web.routes import build_routes
+from .web.security import SecurityHeaders
 from .worker import Worker, federation_sources
 
 log = logging.getLogger("fediverse_skills.app")
@@ -44,6 +46,7 @@ async def open_federation(settings: Settings, db: Database) -> tuple[Federation,
         uris=uris,
         allow_private_addresses=settings.allow_private_addresses,
         inbox_writer=GroupCommitter(db, inbox_store.enqueue_batch),
+        undo_seconds=settings.undo_seconds,
     )
     await fed.blocked_domains()
     client.host_refused = lambda host: is_blocked(host, fed.blocked_now())
@@ -94,5 +97,6 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp
         routes=build_routes(),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders, base_url=settings.base_url)],
     )
     return InboxFastPath(app)

@@ -72,6 +72,11 @@ SETTINGS: tuple[SettingDoc, ...] = (
         "Run the background worker inside `serve`: auto (yes on SQLite, no on PostgreSQL), "
         "true or false.",
     ),
+    SettingDoc(
+        "FEDSKILLS_UNDO_SECONDS",
+        "60",
+        "How long a decision on a suggestion made on the web can be undone before it is sent.",
+    ),
     SettingDoc("FEDSKILLS_LOG_LEVEL", "info", "debug, info, warning or error."),
     SettingDoc(
         "FEDSKILLS_LOG_FORMAT", "text", "text (human readable) or json (one object a line)."
@@ -101,8 +106,11 @@ class Settings:
     in_process_worker: WorkerMode = "auto"
     log_level: str = "info"
     log_format: LogFormat = "text"
+    undo_seconds: int = 60
 
     def __post_init__(self) -> None:
+        if not 0 <= self.undo_seconds <= 3600:
+            raise ConfigError("FEDSKILLS_UNDO_SECONDS must be between 0 and 3600")
         object.__setattr__(self, "base_url", normalise_base_url(self.base_url))
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
         if self.secret_key and len(self.secret_key) < 32:
@@ -246,6 +254,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError:
         raise ConfigError(f"FEDSKILLS_PORT must be a number, not {port_text!r}") from None
 
+    undo_text = get("UNDO_SECONDS", "60")
+    try:
+        undo_seconds = int(undo_text)
+    except ValueError:
+        raise ConfigError(f"FEDSKILLS_UNDO_SECONDS must be a number, not {undo_text!r}") from None
+
     data_dir = Path(get("DATA_DIR", "data"))
     # The default database lives in the data directory, wherever that is.
     default_db = f"sqlite+aiosqlite:///{(data_dir / 'fediverse-skills.db').as_posix()}"
@@ -264,6 +278,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         in_process_worker=get("IN_PROCESS_WORKER", "auto").lower(),  # type: ignore[arg-type]
         log_level=get("LOG_LEVEL", "info"),
         log_format=get("LOG_FORMAT", "text").lower(),  # type: ignore[arg-type]
+        undo_seconds=undo_seconds,
     )
     return settings
 

@@ -15,7 +15,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from .services import deliveries, inbox
+from .services import deliveries, inbox, suggestions
 from .services import workers as worker_service
 from .services.context import Federation
 from .store.db import Database, DatabaseUnavailable
@@ -36,7 +36,10 @@ def federation_sources(fed: Federation) -> list[JobSource]:
     async def outgoing(worker_id: str) -> int:
         return await deliveries.deliver_due(fed, worker_id)
 
-    return [inbox_items, outgoing]
+    async def held_decisions(worker_id: str) -> int:
+        return await suggestions.finish_due(fed)
+
+    return [inbox_items, outgoing, held_decisions]
 
 
 IDLE_SLEEP = 1.0

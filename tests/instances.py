@@ -27,6 +27,7 @@ class Instance:
     server: ServerProcess | None = None
     worker_procs: list[ServerProcess] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)  # more FEDSKILLS_* settings
 
     @property
     def url(self) -> str:
@@ -40,19 +41,31 @@ class Instance:
         settings = {"BASE_URL": self.url, "ALLOW_PRIVATE_ADDRESSES": "true"}
         if self.database_url:
             settings["DATABASE_URL"] = self.database_url
-        return clean_env(**settings)
+        return clean_env(**settings, **self.extra_env)
 
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.root}/data/fediverse-skills.db"
 
-    def setup(self, *usernames: str) -> Instance:
+    def setup(self, *usernames: str, password: str | None = None) -> Instance:
+        """Create the accounts (with ``password``, if given, for signing in on the web)
+        and an API token for each."""
         self.root.mkdir(parents=True, exist_ok=True)
         if self.database_url:
             migrated = cli("migrate", env=self.env(), cwd=self.root)
             assert migrated.returncode == 0, migrated.stderr
         for name in usernames:
-            made = cli("create-user", name, env=self.env(), cwd=self.root)
+            if password is None:
+                made = cli("create-user", name, env=self.env(), cwd=self.root)
+            else:
+                made = cli(
+                    "create-user",
+                    name,
+                    "--password-stdin",
+                    env=self.env(),
+                    cwd=self.root,
+                    stdin=password + "\n",
+                )
             assert made.returncode == 0, made.stderr
             token = cli("token", "create", name, env=self.env(), cwd=self.root)
             assert token.returncode == 0, token.stderr

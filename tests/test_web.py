@@ -24,7 +24,7 @@ async def test_home_page_says_what_to_do(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "testserver" in response.text
-    assert "create-user" in response.text
+    assert 'href="/signup"' in response.text and "Create the first account" in response.text
     css = await client.get("/static/site.css")
     assert css.status_code == 200
 

@@ -54,6 +54,7 @@ class LocalActor:
     ed25519_public_hex: str
     published: datetime
     skills: tuple[tuple[str, str | None], ...] = ()  # (name, hashtag) of the top skills
+    avatar: str | None = None  # a media name (LocalUris.media)
 
 
 def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
@@ -109,6 +110,11 @@ def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
             if tag
         ],
         "implements": IMPLEMENTS,
+        **(
+            {"icon": {"type": "Image", "mediaType": "image/png", "url": uris.media(actor.avatar)}}
+            if actor.avatar
+            else {}
+        ),
     }
 
 

@@ -40,6 +40,9 @@ class LocalUris:
     def following(self, username: str) -> str:
         return f"{self.actor(username)}/following"
 
+    def media(self, name: str) -> str:
+        return f"{self.base_url}/media/{name}"
+
     def profile(self, username: str) -> str:
         return f"{self.base_url}/@{username}"
 

@@ -97,6 +97,29 @@ def self_link(document: dict[str, Any]) -> str:
     raise WebfingerError("the WebFinger answer has no ActivityPub self link")
 
 
+def subscribe_template(document: dict[str, Any]) -> str | None:
+    """The remote-interaction template (``http://ostatus.org/schema/1.0/subscribe``) of a
+    WebFinger answer, when it is an http(s) URL with a ``{uri}`` placeholder."""
+    links = document.get("links")
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if isinstance(link, dict) and link.get("rel") == SUBSCRIBE_REL:
+            template = link.get("template")
+            if (
+                isinstance(template, str)
+                and "{uri}" in template
+                and template.startswith(("https://", "http://"))
+                and len(template) <= 2048
+            ):
+                return template
+    return None
+
+
+def fill_template(template: str, uri: str) -> str:
+    return template.replace("{uri}", quote(uri, safe=""))
+
+
 def host_meta_xrd(uris: LocalUris) -> str:
     template = f"{uris.base_url}/.well-known/webfinger?resource={{uri}}"
     return (

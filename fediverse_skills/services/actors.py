@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..federation import webfinger
+from ..federation import activities, webfinger
 from ..federation.actors import ACTOR_TYPES, ActorError, ParsedActor, parse_actor, same_origin
 from ..federation.addresses import is_forbidden
 from ..federation.client import FetchError
 from ..federation.signatures import PublicKey, public_key_from_pem
-from ..store import actors
+from ..store import actors, users
+from ..store import notes as note_store
 from ..store.actors import RemoteActor
 from .blocks import url_blocked
 from .context import Federation
@@ -193,6 +194,37 @@ async def resolve(fed: Federation, target: str) -> str:
     raise ActorUnavailable(f"cannot find {user}@{host}: {'; '.join(errors)}")
 
 
+async def interaction_url(fed: Federation, handle: str, target: str) -> str:
+    """Where to send a visitor who gave their handle to follow or interact with ``target``
+    from their own server: their server's remote-interaction template, filled in.
+    Raises ActorUnavailable with a message for the visitor."""
+    parsed = webfinger.parse_handle(handle)
+    if parsed is None:
+        raise ActorUnavailable(
+            "Enter your handle as name@your.server (for example alice@mastodon.social)."
+        )
+    user, host = parsed
+    if host == fed.uris.host.lower():
+        return webfinger.fill_template(
+            f"{fed.uris.base_url}/authorize_interaction?uri={{uri}}", target
+        )
+    if url_blocked(f"https://{host}/", await fed.blocked_domains()):
+        raise ActorUnavailable("This instance does not federate with that server.")
+    for scheme in _schemes(fed, host):
+        try:
+            answer = await fed.client.fetch_jrd(webfinger.query_url(scheme, user, host))
+        except (FetchError, webfinger.WebfingerError):
+            continue
+        template = webfinger.subscribe_template(answer.document)
+        if template is None:
+            raise ActorUnavailable(
+                f"{host} does not offer following from other sites. "
+                f"Search for {target} in your app instead."
+            )
+        return webfinger.fill_template(template, target)
+    raise ActorUnavailable(f"Could not find {user}@{host}. Check the handle and try again.")
+
+
 def _schemes(fed: Federation, host: str) -> list[str]:
     """https always; plain http too for local test peers when private addresses are allowed."""
     if not fed.allow_private_addresses:
@@ -226,3 +258,33 @@ async def card(fed: Federation, uri: str) -> Card:
     return Card(
         uri, name, f"{name}@{record.host}", record.shared_inbox or record.inbox, record.url or uri
     )
+
+
+async def note_author(fed: Federation, note_uri: str) -> Card:
+    """The card of the author of a note, local (one of our public notes) or remote (its
+    ``attributedTo``, on the note's own origin). Raises ActorUnavailable."""
+    local = fed.uris.note_of(note_uri)
+    if local is not None:
+        async with fed.db.connection() as conn:
+            owner = await users.get_by_username(conn, local[0])
+            found = None if owner is None else await note_store.get(conn, owner.id, local[1])
+        if found is None or not found.public:
+            raise ActorUnavailable("there is no such note on this server")
+        return await card(fed, fed.uris.actor(local[0]))
+    if fed.uris.is_local(note_uri):
+        raise ActorUnavailable("there is no such note on this server")
+    if not note_uri.startswith(("http://", "https://")):
+        raise ActorUnavailable("give the note as its URL")
+    if url_blocked(note_uri, await fed.blocked_domains()):
+        raise ActorUnavailable("the note's domain is blocked")
+    try:
+        fetched = await fed.client.fetch_document(note_uri)
+    except FetchError as exc:
+        raise ActorUnavailable(f"cannot fetch {note_uri}: {exc.reason}") from None
+    attributed = fetched.document.get("attributedTo")
+    if isinstance(attributed, list):
+        attributed = attributed[0] if attributed else None
+    author = activities.ref(attributed)
+    if author is None or not same_origin(author, fetched.final_url):
+        raise ActorUnavailable("the note has no author on its own server")
+    return await card(fed, author)

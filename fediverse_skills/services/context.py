@@ -68,9 +68,10 @@ class Federation:
     _blocked: frozenset[str] = frozenset()
     _blocked_at: float = float("-inf")
     _key_refreshed: dict[str, float] = field(default_factory=dict)
-    _private_keys: dict[str, RSAPrivateKey] = field(default_factory=dict)
+    _private_keys: dict[str, tuple[str, RSAPrivateKey]] = field(default_factory=dict)
     ed25519_keys: dict[str, Any] = field(default_factory=dict)  # our people's signing keys
     trust: Any = None  # services.trust.TrustState, once loaded
+    undo_seconds: float = 60.0  # the undo window of decisions made on the web
     _public_keys: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _local_users: dict[str, float] = field(default_factory=dict)
     _fetched: dict[str, float] = field(default_factory=dict)
@@ -207,11 +208,13 @@ class Federation:
         return True
 
     def rsa_key(self, key_id: str, pem: str) -> RSAPrivateKey:
-        """A parsed private key, cached per key id (parsing RSA keys is slow)."""
-        key = self._private_keys.get(key_id)
-        if key is None:
-            loaded = load_pem_private_key(pem.encode("ascii"), password=None)
-            if not isinstance(loaded, RSAPrivateKey):
-                raise TypeError("the signing key is not an RSA key")
-            key = self._private_keys[key_id] = loaded
-        return key
+        """A parsed private key, cached per key id (parsing RSA keys is slow). The PEM is
+        compared too: a deleted account's name, and so its key id, may be taken again."""
+        cached = self._private_keys.get(key_id)
+        if cached is not None and cached[0] == pem:
+            return cached[1]
+        loaded = load_pem_private_key(pem.encode("ascii"), password=None)
+        if not isinstance(loaded, RSAPrivateKey):
+            raise TypeError("the signing key is not an RSA key")
+        self._private_keys[key_id] = (pem, loaded)
+        return loaded

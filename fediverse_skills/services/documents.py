@@ -34,6 +34,7 @@ def local_actor(user: User, top_skills: list[skill_store.SkillRow] | None = None
         rsa_public_pem=user.rsa_public_pem,
         ed25519_public_hex=user.ed25519_public,
         published=user.created_at,
+        avatar=user.avatar,
     )
 
 

@@ -26,7 +26,7 @@ from ..store import inbox as inbox_store
 from ..store import notes as note_store
 from ..store import objects, users
 from ..store.inbox import InboxItem, NewInboxItem
-from . import actors, endorsements, follows, suggestions
+from . import actors, endorsements, follows, moderation, suggestions
 from .blocks import url_blocked
 from .context import Federation
 
@@ -339,6 +339,7 @@ HANDLERS: Mapping[str, Handler] = {
     "Create": on_create,
     "Update": on_update,
     "Delete": on_delete,
+    "Flag": moderation.on_flag,  # a report for the admins
 }
 
 

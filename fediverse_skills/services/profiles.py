@@ -44,6 +44,8 @@ async def update_profile(
     suggest_policy: str | None = None,
     endorse_policy: str | None = None,
     auto_accept_suggestions: bool | None = None,
+    open_to_work: bool | None = None,
+    show_open_to_work: bool | None = None,
 ) -> User:
     """Change the profile and queue an Update of the actor to every follower's server,
     because Mastodon and others cache actors. Raises InvalidProfile."""
@@ -63,6 +65,8 @@ async def update_profile(
             suggest_policy=suggest_policy,
             endorse_policy=endorse_policy,
             auto_accept_suggestions=auto_accept_suggestions,
+            open_to_work=open_to_work,
+            show_open_to_work=show_open_to_work,
         )
         assert updated is not None
         await queue_actor_update(fed, conn, updated, now)
@@ -219,6 +223,17 @@ def _handle(actor: str) -> str:
     return "@" + trust.short_handle(actor)
 
 
+def _vouchers(suggested_by: str | None, listed: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    found: dict[str, tuple[str, str, str]] = {}
+    for e in listed:
+        kind = "signed" if e["verified"] == "proof" else "attested"
+        if found.get(e["by"], ("", "", ""))[2] != "signed":
+            found[e["by"]] = (e["by"], _handle(e["by"]), kind)
+    if suggested_by and suggested_by not in found:
+        found[suggested_by] = (suggested_by, _handle(suggested_by), "suggested")
+    return list(found.values())
+
+
 def _trust_json(judged: trust.Judged | None) -> dict[str, Any]:
     if judged is None:
         return {"score": 0, "level": 0, "label": "none", "endorsers": 0, "why": "no endorsements"}
@@ -300,6 +315,8 @@ def _build_local(
             "endorsements": [
                 {**e, "handle": _handle(e["by"])} for e in listed[-PAGE_ENDORSEMENTS:][::-1]
             ],
+            # everyone who vouches, for the skill-graph picture: (actor, handle, kind)
+            "vouchers": _vouchers(r.suggested_by, listed),
         }
         if r.suggested_by:
             signals.append(trust.Endorsement(r.suggested_by, r.key, "suggestion"))

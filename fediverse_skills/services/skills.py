@@ -182,3 +182,8 @@ async def display_name_for(conn: Connection, user_id: int, tag: str) -> str:
     if own != tag.lstrip("#"):
         return own
     return await skill_store.name_for_hashtag(conn, tag.lstrip("#")) or own
+
+
+async def of_user(fed: Federation, user: User) -> list[SkillRow]:
+    async with fed.db.connection() as conn:
+        return await skill_store.of_user(conn, user.id)

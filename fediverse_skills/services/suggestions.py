@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain import skills as skill_rules
@@ -177,6 +177,62 @@ async def decide(fed: Federation, user: User, public_id: str, *, accept: bool) -
         if row is None or row.subject_user_id != user.id:
             raise SuggestionError("no such suggestion", 404)
         return await _decide(fed, conn, user, row, accept=accept, now=datetime.now(UTC))
+
+
+async def hold(fed: Federation, user: User, public_id: str, *, accept: bool) -> SuggestionRow:
+    """Decide on the web: the decision waits ``fed.undo_seconds`` (undo() cancels it),
+    then the worker carries it out as decide() does. Raises SuggestionError."""
+    if fed.undo_seconds <= 0:
+        return await decide(fed, user, public_id, accept=accept)
+    now = datetime.now(UTC)
+    async with fed.db.transaction() as conn:
+        row = await store.get(conn, public_id)
+        if row is None or row.subject_user_id != user.id:
+            raise SuggestionError("no such suggestion", 404)
+        if row.state != rules.State.PENDING:
+            raise SuggestionError(f"this suggestion is already {row.state}", 409)
+        decision = rules.State.ACCEPTED if accept else rules.State.REJECTED
+        due = now + timedelta(seconds=fed.undo_seconds)
+        await store.hold_decision(conn, row.id, decision, due)
+        updated = await store.get(conn, public_id)
+    assert updated is not None
+    return updated
+
+
+async def undo(fed: Federation, user: User, public_id: str) -> bool:
+    """Cancel a held decision that has not been carried out yet."""
+    async with fed.db.transaction() as conn:
+        row = await store.get(conn, public_id)
+        if row is None or row.subject_user_id != user.id or row.pending_decision is None:
+            return False
+        return await store.hold_decision(conn, row.id, None, None)
+
+
+async def finish_due(fed: Federation) -> int:
+    """Carry out held decisions whose undo window has passed (the worker calls this)."""
+    async with fed.db.connection() as conn:
+        due = await store.due_decisions(conn, datetime.now(UTC))
+    done = 0
+    for public_id in due:
+        async with fed.db.connection() as conn:
+            row = await store.get(conn, public_id)
+            owner = (
+                await users.get_by_id(conn, row.subject_user_id)
+                if row is not None and row.subject_user_id is not None
+                else None
+            )
+        if row is None or owner is None or row.pending_decision is None:
+            continue
+        if row.decision_due_at is None or row.decision_due_at > datetime.now(UTC):
+            continue  # undone, or held again, meanwhile
+        try:
+            await decide(fed, owner, public_id, accept=row.pending_decision == rules.State.ACCEPTED)
+        except SuggestionError as exc:
+            log.warning("held decision on %s failed: %s", public_id, exc)
+            async with fed.db.transaction() as conn:
+                await store.hold_decision(conn, row.id, None, None)
+        done += 1
+    return done
 
 
 async def _decide(

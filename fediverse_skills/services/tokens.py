@@ -51,7 +51,8 @@ async def create_token(db: Database, username: str, name: str = "") -> IssuedTok
 
 
 async def authenticate(db: Database, token: str) -> User | None:
-    """The user a bearer token belongs to, or None for an unknown or revoked token."""
+    """The user a bearer token belongs to, or None for an unknown or revoked token, or
+    one of a suspended account."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     now = datetime.now(UTC)
@@ -60,9 +61,9 @@ async def authenticate(db: Database, token: str) -> User | None:
         if record is None:
             return None
         user = await users.get_by_id(conn, record.user_id)
-    if user is not None and (
-        record.last_used_at is None or now - record.last_used_at > _TOUCH_INTERVAL
-    ):
+    if user is None or user.suspended_at is not None:
+        return None
+    if record.last_used_at is None or now - record.last_used_at > _TOUCH_INTERVAL:
         async with db.transaction() as conn:
             await tokens.mark_used(conn, record.id, now)
     return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -21,6 +22,24 @@ async def add(conn: AsyncConnection, domain: str, reason: str, now: datetime) ->
 
 async def all_domains(conn: AsyncConnection) -> set[str]:
     return {r[0] for r in await conn.execute(select(domain_blocks.c.domain))}
+
+
+@dataclass(frozen=True)
+class DomainBlock:
+    domain: str
+    reason: str
+    created_at: datetime
+
+
+async def listing(conn: AsyncConnection) -> list[DomainBlock]:
+    """Every blocked domain with its reason, alphabetically."""
+    rows = await conn.execute(select(domain_blocks).order_by(domain_blocks.c.domain))
+    return [DomainBlock(**r._asdict()) for r in rows]
+
+
+async def remove(conn: AsyncConnection, domain: str) -> bool:
+    result = await conn.execute(delete(domain_blocks).where(domain_blocks.c.domain == domain))
+    return bool(result.rowcount)
 
 
 async def add_actor(conn: AsyncConnection, user_id: int, actor: str, now: datetime) -> None:

@@ -94,6 +94,16 @@ async def page(conn: AsyncConnection, user_id: int, *, offset: int, limit: int) 
     return [Note(**r._asdict()) for r in rows]
 
 
+async def of_kind(conn: AsyncConnection, user_id: int, kind: str, *, limit: int) -> list[Note]:
+    rows = await conn.execute(
+        select(notes)
+        .where(notes.c.user_id == user_id, notes.c.kind == kind, notes.c.public == true())
+        .order_by(notes.c.id.desc())
+        .limit(limit)
+    )
+    return [Note(**r._asdict()) for r in rows]
+
+
 async def count(conn: AsyncConnection, user_id: int | None = None) -> int:
     stmt = select(func.count()).select_from(notes).where(notes.c.public == true())
     if user_id is not None:

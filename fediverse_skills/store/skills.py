@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .dialects import insert
-from .tables import skills
+from .tables import endorsements, skills, users
 
 
 @dataclass(frozen=True)
@@ -101,3 +101,57 @@ async def name_for_hashtag(conn: AsyncConnection, tag: str) -> str | None:
         )
     ).first()
     return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person on this instance with a skill that matched a search."""
+
+    username: str
+    display_name: str
+    skill: str  # the skill's display name
+    endorsements: int
+
+
+def _contains(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def holders(
+    conn: AsyncConnection, key: str | None, text: str, *, limit: int = 20
+) -> list[Holder]:
+    """Active people with a skill whose key is ``key`` or whose key or name contains
+    ``text`` (``%`` and ``_`` in it are literal). Exact key matches come first, then the
+    skills with the most endorsements, then by username."""
+    count = (
+        select(func.count())
+        .select_from(endorsements)
+        .where(
+            endorsements.c.subject_user_id == skills.c.user_id,
+            endorsements.c.skill_key == skills.c.key,
+        )
+        .scalar_subquery()
+    )
+    pattern = _contains(text.casefold())
+    matches = skills.c.key.like(pattern, escape="\\") | func.lower(skills.c.name).like(
+        _contains(text.lower()), escape="\\"
+    )
+    exact = skills.c.key == key if key is not None else None
+    if exact is not None:
+        matches = matches | exact
+    endorsed = count.label("endorsed")
+    stmt = (
+        select(users.c.username, users.c.display_name, skills.c.name, endorsed)
+        .select_from(skills)
+        .join(users, users.c.id == skills.c.user_id)
+        .where(users.c.suspended_at.is_(None), matches)
+        .order_by(
+            *([case((exact, 0), else_=1)] if exact is not None else []),
+            endorsed.desc(),
+            users.c.username,
+            skills.c.key,
+        )
+        .limit(limit)
+    )
+    return [Holder(r[0], r[1], r[2], int(r[3])) for r in await conn.execute(stmt)]

@@ -35,6 +35,8 @@ class NewSuggestion:
 class SuggestionRow(NewSuggestion):
     id: int
     decided_at: datetime | None
+    pending_decision: str | None = None  # a web decision waiting out its undo window
+    decision_due_at: datetime | None = None
 
 
 async def add(conn: AsyncConnection, new: NewSuggestion) -> SuggestionRow | None:
@@ -106,6 +108,40 @@ async def set_state(
     result = await conn.execute(
         update(suggestions)
         .where(suggestions.c.id == suggestion_id, suggestions.c.state == expected)
-        .values(state=state, decided_at=now)
+        .values(state=state, decided_at=now, pending_decision=None, decision_due_at=None)
     )
     return bool(result.rowcount)
+
+
+async def hold_decision(
+    conn: AsyncConnection, suggestion_id: int, decision: str | None, due: datetime | None
+) -> bool:
+    """Record (or, with None, cancel) a decision that takes effect at ``due``; only while
+    the suggestion is still pending."""
+    result = await conn.execute(
+        update(suggestions)
+        .where(suggestions.c.id == suggestion_id, suggestions.c.state == "pending")
+        .values(pending_decision=decision, decision_due_at=due)
+    )
+    return bool(result.rowcount)
+
+
+async def due_decisions(conn: AsyncConnection, now: datetime, *, limit: int = 100) -> list[str]:
+    """Public ids of held decisions whose undo window has passed."""
+    rows = await conn.execute(
+        select(suggestions.c.public_id)
+        .where(suggestions.c.decision_due_at <= now, suggestions.c.state == "pending")
+        .order_by(suggestions.c.decision_due_at)
+        .limit(limit)
+    )
+    return [r[0] for r in rows]
+
+
+async def via(conn: AsyncConnection, posts: list[str]) -> list[SuggestionRow]:
+    """Suggestions that came from replies to these posts (asks)."""
+    if not posts:
+        return []
+    rows = await conn.execute(
+        select(suggestions).where(suggestions.c.via.in_(posts)).order_by(suggestions.c.id)
+    )
+    return [SuggestionRow(**r._asdict()) for r in rows]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -91,6 +92,13 @@ users = Table(
     # Bumped by database triggers whenever the user's skills or endorsements change (any
     # write, even one made by hand), and by profile edits: cached profiles check it.
     Column("profile_version", BigInteger, nullable=False, default=0, server_default="0"),
+    # The avatar's media name (media.name), set by an upload.
+    Column("avatar", String(80), nullable=True),
+    # Suspended accounts cannot sign in, and their pages and actor answer 410 Gone.
+    Column("suspended_at", UTCDateTime, nullable=True),
+    # Open to work is private to matching unless the person chooses to show it.
+    Column("open_to_work", Boolean, nullable=False, default=False, server_default=false()),
+    Column("show_open_to_work", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 api_tokens = Table(
@@ -322,6 +330,9 @@ suggestions = Table(
     Column("via", Text, nullable=True),  # the post it came from (a mention or an ask reply)
     Column("created_at", UTCDateTime, nullable=False),
     Column("decided_at", UTCDateTime, nullable=True),
+    # A decision made on the web waits here for the undo window (accepted | rejected).
+    Column("pending_decision", String(16), nullable=True),
+    Column("decision_due_at", UTCDateTime, nullable=True, index=True),
     Index("ix_suggestions_subject_state", "subject_user_id", "state"),
     Index("ix_suggestions_author_user", "author_user_id"),
 )
@@ -371,4 +382,73 @@ notifications = Table(
     Column("actor", Text, nullable=False),
     Column("subject", String(40), nullable=False),  # a suggestion's or endorsement's public id
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+# Browser sign-ins. Only a hash of the cookie's token is stored.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Failed sign-ins, counted per address and per username to rate-limit guessing.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_failures_key_at", "key", "at"),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("created_by", BigId, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("used_by", BigId, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+# Instance settings an admin changes on the web (registrations, title, description).
+instance_settings = Table(
+    "instance_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Uploaded media (avatars), re-encoded, stored under a generated name.
+media = Table(
+    "media",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column(
+        "user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("content_type", String(50), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Reports (Flag activities) received from other servers or made by members.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uri", String(2048), nullable=False, unique=True),
+    Column("reporter", Text, nullable=False),  # actor URI
+    Column("targets", Text, nullable=False),  # JSON list of reported URIs
+    Column("content", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
 )

@@ -32,6 +32,13 @@ class User:
     endorse_policy: str = "anyone"
     auto_accept_suggestions: bool = False
     profile_version: int = 0
+    avatar: str | None = None
+    suspended_at: datetime | None = None
+    open_to_work: bool = False
+    show_open_to_work: bool = False
+
+    def __repr__(self) -> str:  # never print the password hash
+        return f"User(id={self.id}, username={self.username!r})"
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,10 @@ _PUBLIC_COLUMNS = (
     users.c.endorse_policy,
     users.c.auto_accept_suggestions,
     users.c.profile_version,
+    users.c.avatar,
+    users.c.suspended_at,
+    users.c.open_to_work,
+    users.c.show_open_to_work,
 )
 
 
@@ -148,8 +159,18 @@ async def update_profile(
     suggest_policy: str | None = None,
     endorse_policy: str | None = None,
     auto_accept_suggestions: bool | None = None,
+    open_to_work: bool | None = None,
+    show_open_to_work: bool | None = None,
+    avatar: str | None = None,
 ) -> User | None:
     values: dict[str, object] = {}
+    for name, value in (
+        ("open_to_work", open_to_work),
+        ("show_open_to_work", show_open_to_work),
+        ("avatar", avatar),
+    ):
+        if value is not None:
+            values[name] = value
     if suggest_policy is not None:
         values["suggest_policy"] = suggest_policy
     if endorse_policy is not None:
@@ -170,3 +191,52 @@ async def update_profile(
 
 async def all_usernames(conn: AsyncConnection) -> list[str]:
     return [r[0] for r in await conn.execute(select(users.c.username).order_by(users.c.id))]
+
+
+async def set_password_hash(conn: AsyncConnection, user_id: int, password_hash: str) -> None:
+    await conn.execute(
+        users.update().where(users.c.id == user_id).values(password_hash=password_hash)
+    )
+
+
+async def set_suspended(conn: AsyncConnection, user_id: int, at: datetime | None) -> bool:
+    result = await conn.execute(
+        users.update()
+        .where(users.c.id == user_id)
+        .values(suspended_at=at, profile_version=users.c.profile_version + 1)
+    )
+    return bool(result.rowcount)
+
+
+async def delete_user(conn: AsyncConnection, user_id: int) -> bool:
+    """Delete the account; its rows in other tables go by ON DELETE CASCADE."""
+    result = await conn.execute(users.delete().where(users.c.id == user_id))
+    return bool(result.rowcount)
+
+
+async def listing(conn: AsyncConnection, *, limit: int = 200, offset: int = 0) -> list[User]:
+    rows = await conn.execute(
+        select(*_PUBLIC_COLUMNS).order_by(users.c.username).limit(limit).offset(offset)
+    )
+    return [User(**r._asdict()) for r in rows]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search(conn: AsyncConnection, text: str, *, limit: int = 20) -> list[User]:
+    """Active users whose username or display name contains ``text`` (case-insensitive)."""
+    pattern = _like(text.lower())
+    rows = await conn.execute(
+        select(*_PUBLIC_COLUMNS)
+        .where(
+            users.c.suspended_at.is_(None),
+            func.lower(users.c.username).like(pattern, escape="\\")
+            | func.lower(users.c.display_name).like(pattern, escape="\\"),
+        )
+        .order_by(users.c.username)
+        .limit(limit)
+    )
+    return [User(**r._asdict()) for r in rows]

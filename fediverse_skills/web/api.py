@@ -69,10 +69,19 @@ async def create_note(request: Request) -> JSONResponse:
     user = await current_user(request)
     data = await json_body(request)
     content = text_field(data, "content")
+    in_reply_to = data.get("in_reply_to")
+    if in_reply_to is not None:
+        if not isinstance(in_reply_to, str) or not 0 < len(in_reply_to.strip()) <= 2048:
+            raise HTTPException(400, "in_reply_to must be a note's URI (at most 2048 characters)")
+        in_reply_to = in_reply_to.strip()
     try:
-        note, create = await outbox.publish_note(context.fed(request), user, content)
+        note, create = await outbox.publish_note(
+            context.fed(request), user, content, in_reply_to=in_reply_to
+        )
     except InvalidNote as exc:
         raise HTTPException(400, str(exc)) from None
+    except outbox.ActorUnavailable as exc:
+        raise HTTPException(422, f"cannot reply to that note: {exc}") from None
     return JSONResponse(
         {
             "id": note.public_id,

@@ -268,7 +268,15 @@ OPENAPI: dict[str, Any] = {
                 },
             ),
             "NewNote": _obj(
-                ["content"], content={"type": "string", "minLength": 1, "maxLength": 5000}
+                ["content"],
+                content={"type": "string", "minLength": 1, "maxLength": 5000},
+                in_reply_to={
+                    "type": "string",
+                    "format": "uri",
+                    "maxLength": 2048,
+                    "description": "the URI of the note this replies to: its author is "
+                    "mentioned and receives it, and its #Hashtag words are tagged",
+                },
             ),
             "Note": _obj(
                 ["id", "uri", "activity", "published"],
@@ -314,10 +322,10 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/v1/notes": {
             "post": _operation(
-                "Publish a public Note to your followers",
+                "Publish a public Note to your followers (or a reply, with in_reply_to)",
                 (201, "The note was stored and queued for delivery", "Note"),
                 body="NewNote",
-                errors=(400, 413, 415),
+                errors=(400, 413, 415, 422),
             ),
         },
         "/api/v1/follows": {

@@ -7,7 +7,19 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import activitypub, api, health, pages, skills, wellknown
+from . import (
+    accounts,
+    activitypub,
+    admin,
+    api,
+    health,
+    owner,
+    pages,
+    search,
+    skills,
+    visitor,
+    wellknown,
+)
 
 GET = ["GET", "HEAD"]
 USER = "/users/{username:str}"
@@ -38,6 +50,48 @@ def build_routes() -> list[BaseRoute]:
         Route(f"{USER}/endorsements/{{id:str}}", activitypub.endorsement, methods=GET),
         Route("/ns/skills/v1", activitypub.skills_context, methods=GET),
         Route("/@{username:str}", pages.profile_page, methods=GET, name="profile"),
+        # web pages (forms post here; every POST checks the CSRF token)
+        Route("/@{username:str}/skills.svg", pages.skill_graph, methods=GET),
+        Route("/@{username:str}/follow", visitor.follow, methods=["POST"]),
+        Route("/@{username:str}/suggest", visitor.suggest, methods=["POST"]),
+        Route("/@{username:str}/endorse", visitor.endorse, methods=["POST"]),
+        Route("/@{username:str}/remote", visitor.remote, methods=["POST"]),
+        Route("/authorize_interaction", visitor.authorize_interaction, methods=GET),
+        Route("/authorize_interaction", visitor.authorize_follow, methods=["POST"]),
+        Route("/media/{name:str}", pages.media, methods=GET),
+        Route("/search", search.page, methods=GET),
+        Route("/signup", accounts.signup_form, methods=GET),
+        Route("/signup", accounts.signup, methods=["POST"]),
+        Route("/login", accounts.login_form, methods=GET),
+        Route("/login", accounts.login, methods=["POST"]),
+        Route("/logout", accounts.logout, methods=["POST"]),
+        Route("/suggestions", owner.suggestions_page, methods=GET),
+        Route("/suggestions/{id:str}/{action:str}", owner.decide, methods=["POST"]),
+        Route("/notifications", owner.notifications_page, methods=GET),
+        Route("/settings", owner.settings_page, methods=GET),
+        Route("/settings/profile", owner.save_profile, methods=["POST"]),
+        Route("/settings/avatar", owner.save_avatar, methods=["POST"]),
+        Route("/settings/policy", owner.save_policy, methods=["POST"]),
+        Route("/settings/work", owner.save_work, methods=["POST"]),
+        Route("/settings/skills", owner.skills_page, methods=GET),
+        Route("/settings/skills", owner.add_skill, methods=["POST"]),
+        Route("/settings/skills/{key:str}/remove", owner.remove_skill, methods=["POST"]),
+        Route("/asks/new", owner.ask_page, methods=GET),
+        Route("/asks", owner.post_ask, methods=["POST"]),
+        # admin pages (every one needs an admin)
+        Route("/admin", admin.overview, methods=GET),
+        Route("/admin/users", admin.users_page, methods=GET),
+        Route("/admin/users/{username:str}/suspend", admin.suspend, methods=["POST"]),
+        Route("/admin/users/{username:str}/unsuspend", admin.unsuspend, methods=["POST"]),
+        Route("/admin/users/{username:str}/delete", admin.delete, methods=["POST"]),
+        Route("/admin/domains", admin.domains_page, methods=GET),
+        Route("/admin/domains", admin.add_domain, methods=["POST"]),
+        Route("/admin/domains/{domain:str}/unblock", admin.unblock, methods=["POST"]),
+        Route("/admin/reports", admin.reports_page, methods=GET),
+        Route("/admin/reports/{id:int}/resolve", admin.resolve_report, methods=["POST"]),
+        Route("/admin/settings", admin.settings_page, methods=GET),
+        Route("/admin/settings", admin.save_settings, methods=["POST"]),
+        Route("/admin/invites", admin.make_invite, methods=["POST"]),
         # JSON API
         Route("/api/openapi.json", api.openapi, methods=["GET"], name="openapi"),
         Route("/api/v1/me", api.me, methods=["GET"], name="api_me"),
