@@ -63,3 +63,11 @@ def test_trust_picture_is_what_the_code_draws() -> None:
     # Rust (endorsed through people "you" trust) beats her Go (a trading partner + fakes).
     assert max(trust[f"fake{i}"] for i in range(6)) < min(trust["dana"], trust["carol"])
     assert scores["rust"] > scores["go"]
+
+
+def test_readme_images_and_links_to_docs_exist() -> None:
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(((?:docs/|bench/)[^)#]+)\)", readme)
+    assert any(t.startswith("docs/screenshots/") for t in targets)
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, f"README.md points at missing files: {missing}"

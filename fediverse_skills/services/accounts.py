@@ -124,6 +124,6 @@ async def count_users(db: Database) -> int:
 
 
 async def recent_people(db: Database, limit: int = 12) -> list[User]:
-    """Active accounts to show on the landing page."""
+    """Live accounts (not suspended or deleted) to show on the landing page."""
     async with db.connection() as conn:
-        return [u for u in await users.listing(conn, limit=limit) if u.suspended_at is None]
+        return await users.listing(conn, limit=limit, live_only=True)

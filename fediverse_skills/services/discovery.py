@@ -21,7 +21,9 @@ async def webfinger_answer(fed: Federation, resource: str | None) -> dict[str, A
         raise NotFound(resource)
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, parsed.username)
-    if user is None:
+    # A deleted account is not found; a suspended one still is (its actor says 410 Gone),
+    # as Mastodon does.
+    if user is None or user.deleted_at is not None:
         raise NotFound(resource)
     return webfinger.jrd(fed.uris, user.username)
 
@@ -29,7 +31,7 @@ async def webfinger_answer(fed: Federation, resource: str | None) -> dict[str, A
 async def nodeinfo_document(fed: Federation) -> dict[str, Any]:
     now = datetime.now(UTC)
     async with fed.db.connection() as conn:
-        total = await users.count_users(conn)
+        total = await users.count_users(conn, live_only=True)  # not suspended or deleted
         month = await users.count_active(conn, now - timedelta(days=30))
         halfyear = await users.count_active(conn, now - timedelta(days=180))
         posts = await notes.count(conn)

@@ -45,7 +45,7 @@ async def follow(fed: Federation, user: User, target: str) -> FollowResult:
     if local_name is not None:
         async with fed.db.transaction() as conn:
             followee = await users.get_by_username(conn, local_name)
-            if followee is None:
+            if followee is None or followee.deleted_at is not None:
                 raise FollowError(f"there is no account {local_name}@{uris.host}")
             state = PENDING if followee.manually_approves_followers else ACCEPTED
             record = await follows.add(
@@ -81,11 +81,13 @@ async def follow(fed: Federation, user: User, target: str) -> FollowResult:
 
 
 async def _local_followee(fed: Federation, uri: str | None) -> User | None:
+    """The local account ``uri`` names; None for a deleted one (nothing is stored for it)."""
     name = fed.uris.username_of(uri) if uri else None
     if name is None:
         return None
     async with fed.db.connection() as conn:
-        return await users.get_by_username(conn, name)
+        user = await users.get_by_username(conn, name)
+    return None if user is None or user.deleted_at is not None else user
 
 
 async def on_follow(fed: Federation, activity: dict[str, Any]) -> str:

@@ -227,7 +227,7 @@ async def _mentioned(fed: Federation, obj: dict[str, Any]) -> list[users.User]:
     async with fed.db.connection() as conn:
         for name in names[:5]:
             user = await users.get_by_username(conn, name)
-            if user is not None:
+            if user is not None and user.deleted_at is None:
                 found.append(user)
     return found
 

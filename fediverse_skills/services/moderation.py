@@ -3,9 +3,10 @@ reports (Flag activities) other servers send about accounts and posts.
 
 - Suspending keeps the account but ends its sessions; a suspended account cannot sign
   in, its API tokens stop working and its profile and actor answer 410 Gone.
-- Deleting tells the account's followers' servers (a ``Delete`` of the actor), then
-  removes the row; everything the account owned goes with it by ON DELETE CASCADE, and
-  the username becomes free again.
+- Deleting tells the account's followers' servers (a ``Delete`` of the actor, signed with
+  the account's own key, as Mastodon requires), then keeps the row as a tombstone:
+  everything the account held is purged, its actor and profile answer 410 Gone, and the
+  username stays reserved, so nobody can later publish another key for the same actor.
 - A report is stored once per Flag id (``on_flag``, in the inbox's handler table); an
   admin reads it and marks it resolved.
 """
@@ -100,6 +101,10 @@ async def _account(conn: Connection, admin: User, username: str, doing: str) -> 
         raise UnknownAccount(username)
     if user.id == admin.id:
         raise ModerationError("", f"You cannot {doing} your own account.")
+    if user.deleted_at is not None:
+        raise ModerationError(
+            "", f"The account {user.username} was deleted; there is nothing left to {doing}."
+        )
     return user
 
 
@@ -126,9 +131,10 @@ async def unsuspend(fed: Federation, admin: User, username: str) -> User:
 async def delete(fed: Federation, admin: User, username: str, confirmation: str) -> None:
     """Delete the account for good, after the admin typed its username again.
 
-    A ``Delete`` of the actor is queued to the followers' servers first, in the same
-    transaction. Raises UnknownAccount or ModerationError (field ``confirm`` when the
-    confirmation does not match).
+    A ``Delete`` of the actor, signed with the account's own key, is queued to the
+    followers' servers, and the account becomes a tombstone (``users.tombstone``), all in
+    one transaction. Raises UnknownAccount or ModerationError (field ``confirm`` when the
+    confirmation does not match, "" for one's own or an already deleted account).
     """
     now = datetime.now(UTC)
     async with fed.db.transaction() as conn:
@@ -145,19 +151,18 @@ async def delete(fed: Federation, admin: User, username: str, confirmation: str)
             "actor": actor,
             "object": actor,
             "to": [activities.PUBLIC],
+            "cc": [fed.uris.followers(user.username)],
         }
         inboxes = await follow_store.follower_inboxes(conn, actor)
-        # Queued with user_id=None, so signed by the instance actor: outgoing activities
-        # and their deliveries are deleted with their signer (ON DELETE CASCADE), and the
-        # person's keys go with the row below. Servers that insist on the actor's own
-        # signature (Mastodon, and our own inbox) drop it; they learn the account is gone
-        # when they next fetch the actor (404).
-        await queue(conn, gone, user_id=None, inboxes=inboxes, now=now)
-        # Follow relations are kept by URI, not by user id: drop them, so that whoever
-        # takes the name later does not inherit these followers.
-        await follow_store.remove_all_of(conn, actor)
-        await users.delete_user(conn, user.id)
-    # This process's caches must not serve the old account to a new one of the same name.
+        # Signed by the person (user_id): receivers accept a Delete of an actor only from
+        # that actor's own key. The row and its keys stay (a tombstone), so the worker can
+        # still sign it, and retries, for as long as the delivery is retried. The person's
+        # other pending deliveries are left to go out too: a receiver that has processed
+        # the Delete refuses them (the actor answers 410 Gone).
+        await queue(conn, gone, user_id=user.id, inboxes=inboxes, now=now)
+        # Purges everything else, follow relations (kept by actor URI) included.
+        await users.tombstone(conn, user.id, now, actor=actor)
+    # This process's caches must not serve the old profile and keys.
     fed.ed25519_keys.pop(fed.uris.ed25519_key(user.username), None)
     fed.forget_profiles()
 

@@ -68,7 +68,8 @@ async def sign_in(db: Database, username: str, password: str, *, address: str) -
     await _check_rate(db, keys, now)
     async with db.connection() as conn:
         user = await users.get_by_username(conn, name) if name else None
-    if user is None or not await verify_password(user, password):
+    # A deleted account has no password (and must not be told apart from a wrong one).
+    if user is None or user.deleted_at is not None or not await verify_password(user, password):
         async with db.transaction() as conn:
             await sessions.add_failures(conn, [k for k, _ in keys], now)
         raise SignInRefused("That username and password do not match.")

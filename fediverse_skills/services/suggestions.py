@@ -116,7 +116,7 @@ async def suggest(
         owner = None
         if subject_name is not None:
             owner = await users.get_by_username(conn, subject_name)
-            if owner is None:
+            if owner is None or owner.deleted_at is not None:
                 raise SuggestionError(f"there is no account {subject_name}@{uris.host}")
             if not await policies.allowed(fed, conn, owner, me, action="suggest"):
                 raise SuggestionError(f"{subject_name} does not take suggestions from you", 403)
@@ -374,7 +374,7 @@ async def on_offer(fed: Federation, activity: dict[str, Any]) -> str:
     now = datetime.now(UTC)
     async with fed.db.transaction() as conn:
         owner = await users.get_by_username(conn, username)
-        if owner is None:
+        if owner is None or owner.deleted_at is not None:
             return "ignored: no such person"
         if not await policies.allowed(fed, conn, owner, offered.actor, action="suggest"):
             return "ignored: not allowed by the person's policy"

@@ -99,6 +99,9 @@ users = Table(
     # Open to work is private to matching unless the person chooses to show it.
     Column("open_to_work", Boolean, nullable=False, default=False, server_default=false()),
     Column("show_open_to_work", Boolean, nullable=False, default=False, server_default=false()),
+    # Set when an admin deleted the account: the row stays as a tombstone (the username
+    # stays taken, the keys sign the Delete), everything else is gone; the actor is 410.
+    Column("deleted_at", UTCDateTime, nullable=True),
 )
 
 api_tokens = Table(

@@ -5,11 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
-from .tables import api_tokens, notes, users
+from . import follows
+from .tables import (
+    actor_blocks,
+    api_tokens,
+    endorsements,
+    media,
+    notes,
+    notifications,
+    skills,
+    suggestions,
+    users,
+    web_sessions,
+)
 
 
 class UsernameTaken(Exception):
@@ -36,6 +49,7 @@ class User:
     suspended_at: datetime | None = None
     open_to_work: bool = False
     show_open_to_work: bool = False
+    deleted_at: datetime | None = None  # a tombstone: see ``tombstone``
 
     def __repr__(self) -> str:  # never print the password hash
         return f"User(id={self.id}, username={self.username!r})"
@@ -73,6 +87,7 @@ _PUBLIC_COLUMNS = (
     users.c.suspended_at,
     users.c.open_to_work,
     users.c.show_open_to_work,
+    users.c.deleted_at,
 )
 
 
@@ -111,8 +126,17 @@ async def get_by_id(conn: AsyncConnection, user_id: int) -> User | None:
     return None if row is None else User(**row._asdict())
 
 
-async def count_users(conn: AsyncConnection) -> int:
-    return int((await conn.execute(select(func.count()).select_from(users))).scalar_one())
+def _live() -> tuple[ColumnElement[bool], ...]:
+    """Accounts that are neither suspended nor deleted."""
+    return (users.c.suspended_at.is_(None), users.c.deleted_at.is_(None))
+
+
+async def count_users(conn: AsyncConnection, *, live_only: bool = False) -> int:
+    """Every row (tombstones of deleted accounts too), or only the live accounts."""
+    stmt = select(func.count()).select_from(users)
+    if live_only:
+        stmt = stmt.where(*_live())
+    return int((await conn.execute(stmt)).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -209,15 +233,77 @@ async def set_suspended(conn: AsyncConnection, user_id: int, at: datetime | None
 
 
 async def delete_user(conn: AsyncConnection, user_id: int) -> bool:
-    """Delete the account; its rows in other tables go by ON DELETE CASCADE."""
+    """Delete the row; its rows in other tables go by ON DELETE CASCADE. Accounts an admin
+    deletes become tombstones instead (``tombstone``)."""
     result = await conn.execute(users.delete().where(users.c.id == user_id))
     return bool(result.rowcount)
 
 
-async def listing(conn: AsyncConnection, *, limit: int = 200, offset: int = 0) -> list[User]:
-    rows = await conn.execute(
-        select(*_PUBLIC_COLUMNS).order_by(users.c.username).limit(limit).offset(offset)
+async def tombstone(conn: AsyncConnection, user_id: int, now: datetime, *, actor: str) -> bool:
+    """Turn the account into a tombstone, in the caller's transaction.
+
+    The row stays, with its username (nobody else can take it) and its key pairs (the
+    ``Delete`` of the actor is signed with them, and no one else ever publishes another
+    key for the same actor URI); the profile columns are blanked and ``deleted_at`` and
+    ``suspended_at`` are set. Everything else of the person's goes: skills, endorsements
+    and suggestions they received or made, notes, notifications (theirs, and those about
+    what they did), API tokens, web sessions, media, their blocks, and the follow
+    relations of ``actor`` (their actor URI) either way. Invites keep their rows.
+    Outgoing activities and their deliveries stay, so the Delete is still delivered.
+    Returns False when there is no such user.
+    """
+    for table, where in (
+        (
+            endorsements,
+            (endorsements.c.subject_user_id == user_id)
+            | (endorsements.c.endorser_user_id == user_id)
+            | (endorsements.c.subject == actor)
+            | (endorsements.c.endorser == actor),
+        ),
+        (
+            suggestions,
+            (suggestions.c.subject_user_id == user_id)
+            | (suggestions.c.author_user_id == user_id)
+            | (suggestions.c.subject == actor)
+            | (suggestions.c.author == actor),
+        ),
+        (skills, skills.c.user_id == user_id),
+        (notes, notes.c.user_id == user_id),
+        (notifications, (notifications.c.user_id == user_id) | (notifications.c.actor == actor)),
+        (api_tokens, api_tokens.c.user_id == user_id),
+        (web_sessions, web_sessions.c.user_id == user_id),
+        (actor_blocks, actor_blocks.c.user_id == user_id),
+    ):
+        await conn.execute(delete(table).where(where))
+    await follows.remove_all_of(conn, actor)
+    result = await conn.execute(
+        users.update()
+        .where(users.c.id == user_id)
+        .values(
+            display_name="",
+            summary="",
+            avatar=None,
+            password_hash=None,
+            open_to_work=False,
+            show_open_to_work=False,
+            deleted_at=now,
+            suspended_at=now,
+            profile_version=users.c.profile_version + 1,
+        )
     )
+    # After the avatar column no longer names an upload.
+    await conn.execute(delete(media).where(media.c.user_id == user_id))
+    return bool(result.rowcount)
+
+
+async def listing(
+    conn: AsyncConnection, *, limit: int = 200, offset: int = 0, live_only: bool = False
+) -> list[User]:
+    """Accounts by username: all of them (for the admins), or only the live ones."""
+    stmt = select(*_PUBLIC_COLUMNS)
+    if live_only:
+        stmt = stmt.where(*_live())
+    rows = await conn.execute(stmt.order_by(users.c.username).limit(limit).offset(offset))
     return [User(**r._asdict()) for r in rows]
 
 
@@ -227,12 +313,12 @@ def _like(text: str) -> str:
 
 
 async def search(conn: AsyncConnection, text: str, *, limit: int = 20) -> list[User]:
-    """Active users whose username or display name contains ``text`` (case-insensitive)."""
+    """Live users whose username or display name contains ``text`` (case-insensitive)."""
     pattern = _like(text.lower())
     rows = await conn.execute(
         select(*_PUBLIC_COLUMNS)
         .where(
-            users.c.suspended_at.is_(None),
+            *_live(),
             func.lower(users.c.username).like(pattern, escape="\\")
             | func.lower(users.c.display_name).like(pattern, escape="\\"),
         )

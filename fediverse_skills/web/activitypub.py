@@ -34,7 +34,7 @@ async def actor(request: Request) -> Response:
         response = await pages.profile(request, username)
         response.headers["Vary"] = "Accept"
         return response
-    await pages.profile_user(request, username)  # 404 unknown, 410 Gone when suspended
+    await pages.profile_user(request, username)  # 404 unknown, 410 Gone: suspended, deleted
     return await _document_or_404(request, lambda: documents.actor(fed, username))
 
 

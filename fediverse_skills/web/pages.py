@@ -36,6 +36,8 @@ async def profile_user(request: Request, username: str | None = None) -> account
     user = await accounts.get_user(context.db(request), name)
     if user is None:
         raise HTTPException(404, "Not Found")
+    if user.deleted_at is not None:  # a tombstone: 410 Gone tells other servers it is over
+        raise HTTPException(410, "This account was deleted.")
     if user.suspended_at is not None:
         raise HTTPException(410, "This account is suspended.")
     return user

@@ -2,9 +2,9 @@
 
 Adds what the web UI needs: browser sessions (hashed tokens), failed sign-ins for the rate
 limit, invites, instance settings an admin edits, uploaded avatars, received reports
-(Flag), suspension and open-to-work on users, and the undo window of web decisions on
-suggestions. Only columns are added to existing tables, so no SQLite table is recreated
-(the triggers of 0005 stay in place).
+(Flag), suspension, deletion (the row stays as a tombstone) and open-to-work on users, and
+the undo window of web decisions on suggestions. Only columns are added to existing tables,
+so no SQLite table is recreated (the triggers of 0005 stay in place).
 
 Revision ID: 0006
 Revises: 0005
@@ -167,12 +167,20 @@ def upgrade() -> None:
         "users",
         sa.Column("show_open_to_work", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
+    op.add_column(
+        "users",
+        sa.Column(
+            "deleted_at",
+            fediverse_skills.store.tables.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+    )
 
 
 def downgrade() -> None:
     # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of users would
     # break the triggers of 0005.
-    for column in ("show_open_to_work", "open_to_work", "suspended_at", "avatar"):
+    for column in ("deleted_at", "show_open_to_work", "open_to_work", "suspended_at", "avatar"):
         op.drop_column("users", column)
     op.drop_index(op.f("ix_suggestions_decision_due_at"), table_name="suggestions")
     op.drop_column("suggestions", "decision_due_at")

@@ -15,7 +15,6 @@ from tests.browser.harness import (
     assert_accessible,
     axe_violations,
     new_context,
-    screenshot,
 )
 
 
@@ -30,7 +29,6 @@ def test_public_page_is_structured_and_accessible(
     assert page.locator("html").get_attribute("lang")
     if name == "profile":
         assert page.get_by_role("heading", name="Rust").is_visible()
-    screenshot(page, name)
     assert_accessible(page)
 
 
