@@ -4,6 +4,7 @@ and invites. People sign up and in through the real forms, CSRF token included."
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import AsyncIterator
@@ -16,17 +17,45 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from PIL import Image
 from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
 from fediverse_skills.app import create_app
 from fediverse_skills.config import Settings
-from fediverse_skills.services import blocks, inbox, moderation, site, tokens
+from fediverse_skills.services import (
+    accounts,
+    avatars,
+    blocks,
+    inbox,
+    moderation,
+    outbox,
+    site,
+    tokens,
+)
+from fediverse_skills.services import endorsements as endorsement_service
+from fediverse_skills.services import follows as follow_service
+from fediverse_skills.services import skills as skill_service
+from fediverse_skills.services import suggestions as suggestion_service
 from fediverse_skills.services.context import Federation
 from fediverse_skills.store import actors, follows
+from fediverse_skills.store import users as users_store
 from fediverse_skills.store.actors import RemoteActor as CachedActor
 from fediverse_skills.store.db import Database
-from fediverse_skills.store.tables import deliveries, outgoing_activities, users
+from fediverse_skills.store.tables import (
+    api_tokens,
+    deliveries,
+    endorsements,
+    media,
+    notes,
+    notifications,
+    outgoing_activities,
+    skills,
+    suggestions,
+    users,
+    web_sessions,
+)
+from fediverse_skills.store.tables import follows as follows_table
 from tests.security.remote import RemoteActor, RemoteServer, body_of, rsa_key, signed_headers
 
 PASSWORD = "correct horse battery"
@@ -329,12 +358,65 @@ async def _remote_follower_of(db: Database, followee: str, uri: str) -> None:
         )
 
 
+async def _bobs_rows(db: Database, user_id: int, actor: str) -> dict[str, int]:
+    """How many rows of each table still belong to (or name) the person."""
+    checks = {
+        "skills": select(skills).where(skills.c.user_id == user_id),
+        "notes": select(notes).where(notes.c.user_id == user_id),
+        "api_tokens": select(api_tokens).where(api_tokens.c.user_id == user_id),
+        "web_sessions": select(web_sessions).where(web_sessions.c.user_id == user_id),
+        "media": select(media).where(media.c.user_id == user_id),
+        "endorsements": select(endorsements).where(
+            (endorsements.c.subject_user_id == user_id)
+            | (endorsements.c.endorser_user_id == user_id)
+        ),
+        "suggestions": select(suggestions).where(
+            (suggestions.c.subject_user_id == user_id) | (suggestions.c.author_user_id == user_id)
+        ),
+        "notifications": select(notifications).where(
+            (notifications.c.user_id == user_id) | (notifications.c.actor == actor)
+        ),
+        "follows": select(follows_table).where(
+            (follows_table.c.follower == actor) | (follows_table.c.followee == actor)
+        ),
+    }
+    async with db.connection() as conn:
+        return {name: len((await conn.execute(q)).all()) for name, q in checks.items()}
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
 async def test_deleting_needs_the_username_typed_and_tells_followers(
     instance: Instance,
 ) -> None:
     admin, bob = await community(instance, "alice", "bob")
+    fed = instance.fed
     bob_actor = "http://testserver/users/bob"
+    alice_actor = "http://testserver/users/alice"
     await _remote_follower_of(instance.db, bob_actor, "https://remote.example/users/r")
+    # Bob holds something of every kind: skills, endorsements and suggestions both ways,
+    # a note, an avatar, an API token, and a follow of alice.
+    alice_user = await accounts.get_user(instance.db, "alice")
+    bob_user = await accounts.get_user(instance.db, "bob")
+    assert alice_user is not None and bob_user is not None
+    await skill_service.declare(fed, bob_user, "Rust")
+    await skill_service.declare(fed, alice_user, "Go")
+    await endorsement_service.endorse(fed, alice_user, bob_actor, "Rust")
+    await endorsement_service.endorse(fed, bob_user, alice_actor, "Go")
+    await suggestion_service.suggest(fed, alice_user, bob_actor, "Haskell")
+    await suggestion_service.suggest(fed, bob_user, alice_actor, "Python")
+    _, create = await outbox.publish_note(fed, bob_user, "Hello")
+    create_path = create["id"].removeprefix("http://testserver")
+    assert (await instance.browser().get(create_path, headers=AS2)).status_code == 200
+    bob_user = await avatars.upload(fed, bob_user, _png())
+    await tokens.create_token(instance.db, "bob")
+    await follow_service.follow(fed, bob_user, alice_actor)
+    before = await _bobs_rows(instance.db, bob_user.id, bob_actor)
+    assert all(before.values()), before
 
     wrong = await submit(admin, "/admin/users", "/admin/users/bob/delete", {"confirm": "bobby"})
     assert wrong.status_code == 400
@@ -342,35 +424,91 @@ async def test_deleting_needs_the_username_typed_and_tells_followers(
     assert 'value="bobby"' in wrong.text  # what was typed is kept
     assert re.search(r'<details class="danger" open>\s*<summary>Delete @bob', wrong.text)
     assert_accessible(wrong)
-    assert await user_row(instance.db, "bob") is not None
+    assert (await user_row(instance.db, "bob")).deleted_at is None
 
     done = await submit(admin, "/admin/users", "/admin/users/bob/delete", {"confirm": "bob"})
     assert done.status_code == 303 and done.headers["location"] == "/admin/users?done=deleted"
-    assert "The account is deleted." in text_of(await admin.get("/admin/users?done=deleted"))
-    assert await user_row(instance.db, "bob") is None
-    assert (await admin.get("/@bob")).status_code == 404
-    assert (await instance.browser().get("/users/bob", headers=AS2)).status_code == 404
-    assert (await bob.get("/settings")).status_code == 303  # the session went with the row
+    listed = await admin.get("/admin/users?done=deleted")
+    assert "The account is deleted." in text_of(listed)
+    assert "Deleted on" in text_of(listed)
+    assert "/admin/users/bob/" not in listed.text  # no actions for a deleted account
+    assert_accessible(listed)
 
-    # The Delete survives the account (signed by the instance actor) and is queued to
-    # the follower's shared inbox.
+    # The row stays as a tombstone, keys included; the profile is blanked.
+    row = await user_row(instance.db, "bob")
+    assert row is not None and row.deleted_at is not None and row.suspended_at is not None
+    assert (row.display_name, row.summary, row.avatar, row.password_hash) == ("", "", None, None)
+    assert row.rsa_public_pem == bob_user.rsa_public_pem and row.rsa_private_pem
+    after = await _bobs_rows(instance.db, bob_user.id, bob_actor)
+    assert after == dict.fromkeys(before, 0)
+    async with instance.db.connection() as conn:  # alice keeps her own skill
+        assert len((await conn.execute(select(skills))).all()) == 1
+
+    # Gone for everyone: the profile and the actor say 410, WebFinger does not know it.
+    assert (await admin.get("/@bob")).status_code == 410
+    actor = await instance.browser().get("/users/bob", headers=AS2)
+    assert actor.status_code == 410 and actor.json() == {"error": "This account was deleted."}
+    finger = await instance.browser().get(
+        "/.well-known/webfinger", params={"resource": "acct:bob@testserver"}
+    )
+    assert finger.status_code == 404
+    assert (await bob.get("/settings")).status_code == 303  # the session is gone
+    # What it sent before stays queued for delivery but is no longer served.
+    assert (await instance.browser().get(create_path, headers=AS2)).status_code == 404
+    assert (await instance.browser().get("/users/bob/outbox", headers=AS2)).status_code == 404
+
+    # The Delete is signed by bob (his key stays with the row) and queued to the
+    # follower's shared inbox.
     async with instance.db.connection() as conn:
-        sent = (await conn.execute(select(outgoing_activities))).all()
-        queued = (await conn.execute(select(deliveries))).all()
-    assert [(a.type, a.user_id) for a in sent] == [("Delete", None)]
+        sent = (
+            await conn.execute(
+                select(outgoing_activities).where(outgoing_activities.c.type == "Delete")
+            )
+        ).all()
+        queued = (
+            await conn.execute(select(deliveries).where(deliveries.c.activity_id == sent[0].id))
+        ).all()
+    assert [(a.type, a.user_id) for a in sent] == [("Delete", bob_user.id)]
     body = json.loads(sent[0].body)
     assert body["actor"] == bob_actor and body["object"] == bob_actor
     assert body["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
+    assert body["cc"] == [f"{bob_actor}/followers"]
     assert body["id"].startswith(bob_actor + "/activities/")
     assert [(d.inbox, d.state) for d in queued] == [("https://remote.example/inbox", "pending")]
-    async with instance.db.connection() as conn:
-        assert await follows.follower_inboxes(conn, bob_actor) == []
 
-    # The name is free again; the new bob does not inherit the old one's followers.
+    # The name stays taken, sign-in fails like a wrong password, nothing can be lifted.
     again = await sign_up(instance.browser(), "bob")
-    assert again.status_code == 303
+    assert again.status_code == 400
+    assert field_error(again, "username") == "That username is taken. Choose another."
+    refused = await sign_in(instance.browser(), "bob")
+    assert refused.status_code == 400
+    assert "That username and password do not match." in text_of(refused)
+    assert "suspended" not in text_of(refused)
+    with pytest.raises(moderation.ModerationError, match="was deleted"):
+        await moderation.suspend(fed, alice_user, "bob")
+    with pytest.raises(moderation.ModerationError, match="was deleted"):
+        await moderation.delete(fed, alice_user, "bob", "bob")
+    lift = await admin.post("/admin/users/bob/unsuspend", data={"csrf": csrf_of(listed)})
+    assert lift.status_code == 400
+    assert "The account bob was deleted; there is nothing left to unsuspend." in text_of(lift)
+
+    # Hidden from the landing page, search and NodeInfo's count; the admin still lists it.
+    assert "@bob" not in text_of(await instance.browser().get("/"))
+    assert [u.username for u in await accounts.recent_people(instance.db)] == ["alice"]
     async with instance.db.connection() as conn:
-        assert await follows.follower_inboxes(conn, bob_actor) == []
+        assert await users_store.search(conn, "bob") == []
+    nodeinfo = await instance.browser().get("/nodeinfo/2.1")
+    assert nodeinfo.json()["usage"]["users"]["total"] == 1
+
+    # Nothing new is stored for it: a Follow arriving now is ignored.
+    follow = {
+        "id": "https://remote.example/users/r/follows/2",
+        "type": "Follow",
+        "actor": "https://remote.example/users/r",
+        "object": bob_actor,
+    }
+    assert await follow_service.on_follow(fed, follow) == "ignored: not a follow of a local account"
+    assert [u.username for u in (await moderation.people(fed))[0]] == ["alice", "bob"]
 
 
 # ----------------------------------------------------------------------------- domains

@@ -31,7 +31,7 @@ Browser = Callable[[], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
-async def new_browser(settings: Settings) -> AsyncIterator[Browser]:
+async def new_browser(settings: Settings, db: Database) -> AsyncIterator[Browser]:
     """Each call gives a separate cookie jar (a separate person) on the same app."""
     app = create_app(settings.replace(undo_seconds=60), run_worker=False)
     clients: list[httpx.AsyncClient] = []

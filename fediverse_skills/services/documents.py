@@ -20,8 +20,11 @@ MAX_FEATURED = 10  # skills shown as featured tags and in the "Skills" field
 
 
 async def _user(fed: Federation, username: str) -> User | None:
+    """The local user, or None for a deleted one: the activities it sent before are kept
+    for delivery, but no longer served."""
     async with fed.db.connection() as conn:
-        return await users.get_by_username(conn, username)
+        user = await users.get_by_username(conn, username)
+    return None if user is None or user.deleted_at is not None else user
 
 
 def local_actor(user: User, top_skills: list[skill_store.SkillRow] | None = None) -> LocalActor:

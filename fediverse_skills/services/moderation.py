@@ -156,9 +156,9 @@ async def delete(fed: Federation, admin: User, username: str, confirmation: str)
         inboxes = await follow_store.follower_inboxes(conn, actor)
         # Signed by the person (user_id): receivers accept a Delete of an actor only from
         # that actor's own key. The row and its keys stay (a tombstone), so the worker can
-        # still sign it, and retries, for as long as the delivery is retried. The person's
-        # other pending deliveries are left to go out too: a receiver that has processed
-        # the Delete refuses them (the actor answers 410 Gone).
+        # still sign it, retries included. The person's other pending deliveries are left
+        # to go out too: a receiver that has processed the Delete refuses them (the actor
+        # answers 410 Gone).
         await queue(conn, gone, user_id=user.id, inboxes=inboxes, now=now)
         # Purges everything else, follow relations (kept by actor URI) included.
         await users.tombstone(conn, user.id, now, actor=actor)

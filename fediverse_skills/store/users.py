@@ -232,13 +232,6 @@ async def set_suspended(conn: AsyncConnection, user_id: int, at: datetime | None
     return bool(result.rowcount)
 
 
-async def delete_user(conn: AsyncConnection, user_id: int) -> bool:
-    """Delete the row; its rows in other tables go by ON DELETE CASCADE. Accounts an admin
-    deletes become tombstones instead (``tombstone``)."""
-    result = await conn.execute(users.delete().where(users.c.id == user_id))
-    return bool(result.rowcount)
-
-
 async def tombstone(conn: AsyncConnection, user_id: int, now: datetime, *, actor: str) -> bool:
     """Turn the account into a tombstone, in the caller's transaction.
 

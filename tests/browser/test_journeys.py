@@ -253,3 +253,54 @@ def test_suggest_and_endorse_with_the_keyboard_only(
     expect(page.get_by_role("status")).to_contain_text("Your endorsement was sent")
     rows = a.query("SELECT comment FROM endorsements WHERE skill_key = 'sql'")
     assert rows == [("Tuned our slowest query from 9 s to 40 ms.",)]
+
+
+PAGES = (
+    "/",
+    "/login",
+    "/signup",
+    "/@wes",
+    "/@wes/skills.svg",
+    "/suggestions",
+    "/notifications",
+    "/settings",
+    "/settings/skills",
+    "/asks/new",
+    "/search",
+    "/search?q=rust",
+    "/admin",
+    "/admin/users",
+    "/admin/domains",
+    "/admin/reports",
+    "/admin/settings",
+)
+
+
+def test_every_page_passes_axe_and_fits_a_phone(
+    browser: Browser, page_errors: PageErrors, world: tuple[Site, Site]
+) -> None:
+    a, _ = world
+    a.add_user("wes", PASSWORD, admin=True)
+    a.add_skill("wes", "Rust")
+    for width in (1280, 375):
+        context = page_errors.watch(
+            browser.new_context(viewport={"width": width, "height": 800}, locale="en-US")
+        )
+        page = context.new_page()
+        page.goto(a.at("/login"))
+        page.get_by_label("Username").fill("wes")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(a.at("/"))
+        for path in PAGES:
+            answer = page.goto(a.at(path))
+            assert answer is not None and answer.ok, path
+            if path.endswith(".svg"):
+                continue
+            assert page.locator("h1").count() == 1, path
+            assert_accessible(page)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} scrolls sideways at {width}px"
+        context.close()
