@@ -15,7 +15,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from .services import deliveries, inbox, suggestions
+from .services import deliveries, inbox, opportunities, suggestions
 from .services import workers as worker_service
 from .services.context import Federation
 from .store.db import Database, DatabaseUnavailable
@@ -39,7 +39,10 @@ def federation_sources(fed: Federation) -> list[JobSource]:
     async def held_decisions(worker_id: str) -> int:
         return await suggestions.finish_due(fed)
 
-    return [inbox_items, outgoing, held_decisions]
+    async def expired_postings(worker_id: str) -> int:
+        return await opportunities.announce_expired(fed)
+
+    return [inbox_items, outgoing, held_decisions, expired_postings]
 
 
 IDLE_SLEEP = 1.0

@@ -49,6 +49,10 @@ def text(value: str) -> str:
     return html.escape(value, quote=False)
 
 
+def link(url: str, label: str) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(label, quote=False)}</a>'
+
+
 def mention_link(actor_url: str, username: str) -> str:
     return (
         f'<span class="h-card" translate="no"><a href="{html.escape(actor_url)}" '

@@ -40,6 +40,14 @@ class LocalUris:
     def following(self, username: str) -> str:
         return f"{self.actor(username)}/following"
 
+    def opportunity(self, username: str, public_id: str) -> str:
+        """A posting's id (the Note)."""
+        return f"{self.actor(username)}/opportunities/{public_id}"
+
+    def opportunity_page(self, public_id: str) -> str:
+        """A posting's page: details, interest and referrals."""
+        return f"{self.base_url}/opportunities/{public_id}"
+
     def media(self, name: str) -> str:
         return f"{self.base_url}/media/{name}"
 

@@ -26,7 +26,7 @@ from ..store import inbox as inbox_store
 from ..store import notes as note_store
 from ..store import objects, users
 from ..store.inbox import InboxItem, NewInboxItem
-from . import actors, endorsements, follows, moderation, suggestions
+from . import actors, endorsements, follows, moderation, opportunities, suggestions
 from .blocks import url_blocked
 from .context import Federation
 
@@ -173,6 +173,9 @@ async def on_create(fed: Federation, activity: dict[str, Any]) -> str:
         return await endorsements.on_create(fed, activity, obj)
     if activities.ref(obj.get("attributedTo")) != actor:
         return "ignored: the object is attributed to someone else"
+    posted = await opportunities.on_note(fed, activity, obj)
+    if posted is not None:
+        return posted
     mapped = await _skills_from_post(fed, obj, actor)
     stored = await _store_object(fed, obj, uri, actor)
     return f"{stored}; {mapped}" if mapped else stored
@@ -256,6 +259,9 @@ async def on_delete(fed: Federation, activity: dict[str, Any]) -> str:
     withdrawn = await endorsements.on_delete(fed, actor, target)
     if withdrawn is not None:
         return withdrawn
+    unposted = await opportunities.on_delete(fed, actor, target)
+    if unposted is not None:
+        return unposted
     now = datetime.now(UTC)
     async with fed.db.transaction() as conn:
         if target == actor:
@@ -281,7 +287,11 @@ async def on_update(fed: Federation, activity: dict[str, Any]) -> str:
         except actors.ActorUnavailable as exc:
             return f"ignored: {exc}"
         return "actor refreshed"
-    return "ignored: only actor updates are handled"
+    if actor is not None and isinstance(obj, dict) and activities.type_of(obj) == "Note":
+        posted = await opportunities.on_note(fed, activity, obj)
+        if posted is not None:
+            return posted
+    return "ignored: only actor and posting updates are handled"
 
 
 async def on_undo(fed: Federation, activity: dict[str, Any]) -> str:

@@ -147,3 +147,15 @@ async def remove_of_skill(conn: AsyncConnection, user_id: int, skill_key: str) -
         )
     )
     return int(result.rowcount)
+
+
+async def endorsed_local(conn: AsyncConnection, endorser: str) -> bool:
+    """Whether ``endorser`` endorsed a skill of one of our people."""
+    row = (
+        await conn.execute(
+            select(endorsements.c.id)
+            .where(endorsements.c.endorser == endorser, endorsements.c.subject_user_id.is_not(None))
+            .limit(1)
+        )
+    ).first()
+    return row is not None

@@ -153,3 +153,21 @@ async def pending_for(conn: AsyncConnection, followee: str) -> list[str]:
         .order_by(follows.c.id)
     )
     return [r[0] for r in rows]
+
+
+async def has_follower_under(conn: AsyncConnection, followee: str, prefix: str) -> bool:
+    """Whether an accepted follower of ``followee`` has an actor URI starting with
+    ``prefix`` (our own people's URIs share the instance's prefix)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    row = (
+        await conn.execute(
+            select(follows.c.follower)
+            .where(
+                follows.c.followee == followee,
+                follows.c.state == "accepted",
+                follows.c.follower.like(f"{escaped}%", escape="\\"),
+            )
+            .limit(1)
+        )
+    ).first()
+    return row is not None

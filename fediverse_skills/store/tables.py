@@ -455,3 +455,68 @@ reports = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime, nullable=True),
 )
+
+# Work opportunities: our people's postings (user_id set) and remote ones we received.
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("public_id", String(40), nullable=True, unique=True),  # local postings only
+    Column("uri", String(2048), nullable=False, unique=True),  # the Note's id
+    Column("author", Text, nullable=False),  # actor URI of the poster
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("title", String(400), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("remote", Boolean, nullable=False, default=False),
+    Column("place", String(400), nullable=False, default=""),
+    Column("pay", String(400), nullable=False, default=""),
+    Column("contact_url", Text, nullable=False, default=""),
+    Column("state", String(16), nullable=False),  # open | closed
+    Column("expires_at", UTCDateTime, nullable=True, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("expiry_sent_at", UTCDateTime, nullable=True),  # the Update that says it expired
+    Column("document", Text, nullable=True),  # the Note as sent or received
+    Index("ix_opportunities_user", "user_id"),
+    Index("ix_opportunities_author", "author"),
+)
+
+opportunity_skills = Table(
+    "opportunity_skills",
+    metadata,
+    Column(
+        "opportunity_id",
+        BigId,
+        ForeignKey("opportunities.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(256), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("required", Boolean, nullable=False),
+    Column("position", Integer, nullable=False, default=0),  # the poster's order
+    Index("ix_opportunity_skills_key", "key"),
+)
+
+# Referrals: someone refers a candidate to an opportunity; the poster sees it only once the
+# candidate accepted.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column("uri", String(2048), nullable=False, unique=True),  # the Invite's id
+    Column("opportunity", String(2048), nullable=False),  # the posting's URI
+    Column("referrer", Text, nullable=False),
+    Column("referrer_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("candidate", Text, nullable=False),
+    Column("candidate_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("poster_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("comment", Text, nullable=False, default=""),
+    Column("state", String(16), nullable=False),  # pending | accepted | declined
+    Column("document", Text, nullable=True),  # the signed Invite
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Index("ix_referrals_candidate", "candidate_user_id", "state"),
+    Index("ix_referrals_poster", "poster_user_id", "state"),
+)

@@ -133,6 +133,8 @@ def account_json(request: Request, user: User) -> dict[str, Any]:
         "suggest_policy": user.suggest_policy,
         "endorse_policy": user.endorse_policy,
         "auto_accept_suggestions": user.auto_accept_suggestions,
+        "open_to_work": user.open_to_work,
+        "show_open_to_work": user.show_open_to_work,
         "created_at": user.created_at.isoformat(),
     }
 
@@ -147,6 +149,8 @@ async def update_profile(request: Request) -> JSONResponse:
         "suggest_policy",
         "endorse_policy",
         "auto_accept_suggestions",
+        "open_to_work",
+        "show_open_to_work",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -154,7 +158,12 @@ async def update_profile(request: Request) -> JSONResponse:
     for name in ("display_name", "summary", "suggest_policy", "endorse_policy"):
         if name in data and not isinstance(data[name], str):
             raise HTTPException(400, f"{name} must be a string")
-    for name in ("manually_approves_followers", "auto_accept_suggestions"):
+    for name in (
+        "manually_approves_followers",
+        "auto_accept_suggestions",
+        "open_to_work",
+        "show_open_to_work",
+    ):
         if data.get(name) is not None and not isinstance(data[name], bool):
             raise HTTPException(400, f"{name} must be true or false")
     manual = data.get("manually_approves_followers")
@@ -168,6 +177,8 @@ async def update_profile(request: Request) -> JSONResponse:
             suggest_policy=data.get("suggest_policy"),
             endorse_policy=data.get("endorse_policy"),
             auto_accept_suggestions=data.get("auto_accept_suggestions"),
+            open_to_work=data.get("open_to_work"),
+            show_open_to_work=data.get("show_open_to_work"),
         )
     except profiles.InvalidProfile as exc:
         raise HTTPException(400, str(exc)) from None
