@@ -1,4 +1,4 @@
-"""``python -m bench.run [--quick] [--only inbox,...,profile,trust] [--strict] [--profile]``
+"""``python -m bench.run [--quick] [--only inbox,...,trust,matching] [--strict] [--profile]``
 
 Runs the benchmarks, prints one table (figure, value, baseline, ratio, goal, result) and
 writes the whole result as JSON to ``bench/results/<timestamp>.json`` and
@@ -7,7 +7,8 @@ compared with a stored number. Everything binds to 127.0.0.1; every loop is boun
 
 Exit status: 1 if a benchmark could not run or a correctness check failed (a request not
 answered 202, a delivery missing or duplicated, a proof not verified, an endorsement missing
-from a profile, an incremental trust result drifting from a full recompute); with
+from a profile, an incremental trust result drifting from a full recompute, a match that is
+not open to work or is beyond 3 steps); with
 ``--strict``, also when a goal is missed; 0 otherwise. See bench/README.md for what each
 figure means.
 """
@@ -28,7 +29,7 @@ from typing import Any
 
 from bench.common import ROOT, FigureResult, Row
 
-FIGURES = ("inbox", "delivery", "fanout", "proofs", "profile", "trust")
+FIGURES = ("inbox", "delivery", "fanout", "proofs", "profile", "trust", "matching")
 RESULTS = ROOT / "bench" / "results"
 # A 1-minute load average above this before we start means someone else is using the cores.
 BUSY_LOAD = 0.5
@@ -149,6 +150,10 @@ def _runner(name: str, args: argparse.Namespace, stamp: str) -> Callable[[], Fig
         from bench import trust
 
         return lambda: trust.run(quick=args.quick)
+    if name == "matching":
+        from bench import matching
+
+        return lambda: matching.run(quick=args.quick)
     from bench import profiles
 
     pstats_path = RESULTS / f"{stamp}-profile.pstats" if args.profile else None
@@ -235,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
             "trust: seeded synthetic graphs (bench/trustgraph.py); the Sybil, reciprocity and "
             "stability figures run in this process, speed and memory in a child process"
             + (" on a scaled-down graph (--quick)." if args.quick else ".")
+        )
+    if "matching" in only:
+        print(
+            "matching: services.matching in this process over a seeded SQLite database and the "
+            "trust figure's speed graph (bench/trustgraph.py)"
+            + (", scaled down (--quick)." if args.quick else ".")
         )
     if load_before[0] > BUSY_LOAD:
         print(

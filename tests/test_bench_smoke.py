@@ -35,7 +35,15 @@ def test_quick_bench_produces_every_figure() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
     figures = {f["name"]: f for f in result["figures"]}
-    assert set(figures) == {"inbox", "delivery", "fanout", "proofs", "profile", "trust"}
+    assert set(figures) == {
+        "inbox",
+        "delivery",
+        "fanout",
+        "proofs",
+        "profile",
+        "trust",
+        "matching",
+    }
     for figure in figures.values():
         assert not figure.get("error"), figure["error"]
         assert all(row["value"] is not None for row in figure["rows"])
@@ -72,6 +80,18 @@ def test_quick_bench_produces_every_figure() -> None:
     assert len(speed["update_ms"]) == 30
     assert speed["incremental_drift_l1_relative"] < 1e-3
     assert speed["peak_rss_bytes"] >= speed["input_rss_bytes"] > 0
+
+    # Matching: the real service over a seeded database; its checks passed (no error above),
+    # and every match was checked against the data.
+    matching = figures["matching"]
+    details = matching["details"]
+    assert details["people"] == 10_000 and details["problems"] == []
+    for checked in (details["poster_check"], details["hub_check"]):
+        assert checked["matches_at_limit_100"] == min(100, checked["candidates_with_a_skill"]) > 0
+    first = matching["rows"][0]
+    assert first["baseline"] > 0 and first["ratio"] == pytest.approx(
+        first["value"] / first["baseline"]
+    )
 
 
 def test_trust_graph_generator_is_seeded() -> None:

@@ -237,6 +237,52 @@ class TrustGraph:
     def edges(self) -> int:
         return len(self._pairs)
 
+    def within(self, seeds: Sequence[str], hops: int) -> dict[str, int]:
+        """Everyone reached from ``seeds`` in at most ``hops`` steps along the edges, in
+        their direction (whom a seed follows or vouches for, whom they follow or vouch
+        for, ...), with the number of steps; the known seeds are there with 0. Breadth
+        first over the compressed rows, changes not yet compacted included."""
+        if self._base is None:
+            self.compact()
+        n = self.size
+        starts = sorted({self.index[s] for s in seeds if s in self.index})
+        if not starts:
+            return {}
+        forward = self._forward()
+        n_base = forward.shape[0]
+        added: dict[int, list[int]] = defaultdict(list)
+        gone: list[int] = []  # i * n + j of base edges a later change took away
+        for i, j in self._delta:
+            if self._effective(i, j) > 1e-12:
+                added[i].append(j)
+            else:
+                gone.append(i * n + j)
+        removed = np.array(gone, dtype=np.int64)
+        steps = np.full(n, -1, dtype=np.int64)
+        frontier = np.array(starts, dtype=np.int64)
+        steps[frontier] = 0
+        for step in range(1, hops + 1):
+            rows = frontier[frontier < n_base]
+            lo, hi = forward.indptr[rows], forward.indptr[rows + 1]
+            counts = hi - lo
+            total = int(counts.sum())
+            at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+            reached = forward.indices[at].astype(np.int64)
+            if len(removed) and total:
+                sources = np.repeat(rows, counts)
+                reached = reached[~np.isin(sources * n + reached, removed)]
+            if added:
+                extra = [j for i in frontier.tolist() for j in added.get(i, ())]
+                reached = np.concatenate([reached, np.array(extra, dtype=np.int64)])
+            reached = np.unique(reached)
+            frontier = reached[steps[reached] < 0]
+            if not len(frontier):
+                break
+            steps[frontier] = step
+        found = np.flatnonzero(steps >= 0)
+        names = self.names
+        return {names[k]: int(steps[k]) for k in found.tolist()}
+
     # -- trust
 
     def _step(self, x: np.ndarray, n_base: int) -> np.ndarray:

@@ -21,6 +21,7 @@ SECURITY_V1 = "https://w3id.org/security/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
 # Fedify reads assertionMethod only when the DID and Multikey contexts are present.
 ACTOR_CONTEXT: list[Any] = [
@@ -39,6 +40,7 @@ ACTOR_CONTEXT: list[Any] = [
         "value": "schema:value",
         "fsk": NAMESPACE,
         "skills": {"@id": "fsk:skills", "@type": "@id"},
+        "openToWork": {"@id": "fsk:openToWork", "@type": XSD_BOOLEAN},
         "implements": {"@id": "https://w3id.org/fep/844e/implements", "@container": "@set"},
     },
 ]
@@ -55,6 +57,9 @@ class LocalActor:
     published: datetime
     skills: tuple[tuple[str, str | None], ...] = ()  # (name, hashtag) of the top skills
     avatar: str | None = None  # a media name (LocalUris.media)
+    # Published only when the person chose to show it; a private "open to work" stays
+    # with matching on their own instance and never appears here.
+    open_to_work: bool = False
 
 
 def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
@@ -115,6 +120,7 @@ def person(uris: LocalUris, actor: LocalActor) -> dict[str, Any]:
             if actor.avatar
             else {}
         ),
+        **({"openToWork": True} if actor.open_to_work else {}),
     }
 
 
@@ -242,6 +248,31 @@ def parse_actor(doc: dict[str, Any]) -> ParsedActor:
         key_id=key_id,
         public_key_pem=key_pem,
     )
+
+
+def open_to_work(doc: dict[str, Any]) -> bool:
+    """Whether a remote actor document says its person is open to work (published by
+    their choice; anything but ``true`` means no)."""
+    return doc.get("openToWork") is True
+
+
+MAX_TAGS = 50
+
+
+def hashtags(doc: dict[str, Any]) -> list[str]:
+    """The names (without ``#``) of the ``Hashtag``s in an actor's ``tag``: the skills
+    a profile features (ours put the top ten there), at most ``MAX_TAGS``."""
+    tags = doc.get("tag")
+    found: list[str] = []
+    for tag in tags if isinstance(tags, list) else [tags]:
+        if not isinstance(tag, dict) or tag.get("type") != "Hashtag":
+            continue
+        name = tag.get("name")
+        if isinstance(name, str) and 1 < len(name) <= 101:
+            found.append(name.removeprefix("#"))
+        if len(found) >= MAX_TAGS:
+            break
+    return found
 
 
 def assertion_key(doc: dict[str, Any], key_id: str) -> bytes | None:

@@ -38,6 +38,8 @@ def local_actor(user: User, top_skills: list[skill_store.SkillRow] | None = None
         ed25519_public_hex=user.ed25519_public,
         published=user.created_at,
         avatar=user.avatar,
+        # Only when shown: a private "open to work" is for matching on this instance.
+        open_to_work=user.open_to_work and user.show_open_to_work,
     )
 
 

@@ -26,7 +26,7 @@ from ..store import inbox as inbox_store
 from ..store import notes as note_store
 from ..store import objects, users
 from ..store.inbox import InboxItem, NewInboxItem
-from . import actors, endorsements, follows, moderation, opportunities, suggestions
+from . import actors, endorsements, follows, moderation, opportunities, referrals, suggestions
 from .blocks import url_blocked
 from .context import Federation
 
@@ -176,7 +176,9 @@ async def on_create(fed: Federation, activity: dict[str, Any]) -> str:
     posted = await opportunities.on_note(fed, activity, obj)
     if posted is not None:
         return posted
-    mapped = await _skills_from_post(fed, obj, actor)
+    mapped = await _skills_from_post(fed, obj, actor) or await referrals.on_interest(
+        fed, obj, actor
+    )
     stored = await _store_object(fed, obj, uri, actor)
     return f"{stored}; {mapped}" if mapped else stored
 
@@ -315,11 +317,13 @@ async def on_undo(fed: Federation, activity: dict[str, Any]) -> str:
 
 async def on_accept(fed: Federation, activity: dict[str, Any]) -> str:
     decided = await suggestions.on_decision(fed, activity, accepted=True)
+    decided = decided or await referrals.on_decision(fed, activity, accepted=True)
     return decided or await follows.on_answer(fed, activity, accepted=True)
 
 
 async def on_reject(fed: Federation, activity: dict[str, Any]) -> str:
     decided = await suggestions.on_decision(fed, activity, accepted=False)
+    decided = decided or await referrals.on_decision(fed, activity, accepted=False)
     return decided or await follows.on_answer(fed, activity, accepted=False)
 
 
@@ -341,6 +345,7 @@ async def on_like(fed: Federation, activity: dict[str, Any]) -> str:
 HANDLERS: Mapping[str, Handler] = {
     "Follow": follows.on_follow,
     "Offer": suggestions.on_offer,
+    "Invite": referrals.on_invite,  # a referral to a posting
     "Like": on_like,
     "EmojiReact": on_like,
     "Undo": on_undo,

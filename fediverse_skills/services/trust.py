@@ -295,3 +295,18 @@ async def recompute(
         seconds=time.monotonic() - started,
         strongest=scored[:10],
     )
+
+
+async def known_scores(fed: Federation, viewer: User | None, person: str) -> dict[str, Judged]:
+    """Scores of ``person``'s skills from ``viewer``'s viewpoint, from every skill signal
+    this server holds about them (endorsements, accepted suggestions, and the required
+    skills of postings they accepted a referral to), whether or not the skill is on a
+    profile we know."""
+    async with fed.db.connection() as conn:
+        rows = await store.skill_signals(conn, person)
+        reciprocal = await store.endorsed_by(conn, person)
+        breadth = await store.breadth(conn, {a for a, _, _ in rows})
+    signals = [Endorsement(a, skill, kind) for a, skill, kind in rows]
+    names = {skill: skill for _, skill, _ in rows}
+    judged, _ = await judge(fed, viewer, person, signals, reciprocal, names, breadth)
+    return judged

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -94,3 +95,34 @@ async def mark_deleted(conn: AsyncConnection, uri: str, now: datetime) -> bool:
         .values(deleted_at=now)
     )
     return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class CachedProfile:
+    """What matching reads of a cached actor."""
+
+    uri: str
+    name: str
+    document: str
+
+
+async def open_to_work_remote(conn: AsyncConnection, uris: Iterable[str]) -> list[CachedProfile]:
+    """The cached, not deleted actors among ``uris`` whose document mentions
+    ``openToWork`` (the caller reads the document to know what it says)."""
+    listed = sorted(set(uris))
+    found: list[CachedProfile] = []
+    for start in range(0, len(listed), 5000):
+        rows = await conn.execute(
+            select(
+                remote_actors.c.uri,
+                remote_actors.c.name,
+                remote_actors.c.username,
+                remote_actors.c.document,
+            ).where(
+                remote_actors.c.uri.in_(listed[start : start + 5000]),
+                remote_actors.c.deleted_at.is_(None),
+                remote_actors.c.document.contains('"openToWork"', autoescape=True),
+            )
+        )
+        found.extend(CachedProfile(r.uri, r.name or r.username, r.document) for r in rows)
+    return sorted(found, key=lambda a: a.uri)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,3 +73,18 @@ async def actor_blocked(conn: AsyncConnection, user_id: int, actor: str) -> bool
 async def blocked_actors(conn: AsyncConnection, user_id: int) -> list[str]:
     rows = await conn.execute(select(actor_blocks.c.actor).where(actor_blocks.c.user_id == user_id))
     return [r[0] for r in rows]
+
+
+async def blocking(conn: AsyncConnection, actor: str, user_ids: Iterable[int]) -> set[int]:
+    """Which of ``user_ids`` have blocked ``actor``."""
+    listed = sorted(set(user_ids))
+    found: set[int] = set()
+    for start in range(0, len(listed), 500):
+        rows = await conn.execute(
+            select(actor_blocks.c.user_id).where(
+                actor_blocks.c.actor == actor,
+                actor_blocks.c.user_id.in_(listed[start : start + 500]),
+            )
+        )
+        found.update(int(r[0]) for r in rows)
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -171,3 +172,19 @@ async def has_follower_under(conn: AsyncConnection, followee: str, prefix: str) 
         )
     ).first()
     return row is not None
+
+
+async def followed_among(conn: AsyncConnection, follower: str, actors: Iterable[str]) -> set[str]:
+    """Which of ``actors`` ``follower`` follows (accepted follows)."""
+    listed = sorted(set(actors))
+    found: set[str] = set()
+    for start in range(0, len(listed), 500):
+        rows = await conn.execute(
+            select(follows.c.followee).where(
+                follows.c.follower == follower,
+                follows.c.state == ACCEPTED,
+                follows.c.followee.in_(listed[start : start + 500]),
+            )
+        )
+        found.update(r[0] for r in rows)
+    return found

@@ -218,6 +218,19 @@ async def with_skills(
     return await _with_skills(conn, [r._asdict() for r in rows])
 
 
+async def live_authors(conn: AsyncConnection, *, now: datetime) -> set[str]:
+    """Who has a live posting (to narrow "in my network" to people who post)."""
+    rows = await conn.execute(
+        select(opportunities.c.author)
+        .where(
+            opportunities.c.state == "open",
+            or_(opportunities.c.expires_at.is_(None), opportunities.c.expires_at > now),
+        )
+        .distinct()
+    )
+    return {r[0] for r in rows}
+
+
 async def expired_unsent(conn: AsyncConnection, now: datetime, *, limit: int = 100) -> list[int]:
     """Our postings that expired and whose expiry was not announced yet."""
     rows = await conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -155,3 +156,18 @@ async def holders(
         .limit(limit)
     )
     return [Holder(r[0], r[1], r[2], int(r[3])) for r in await conn.execute(stmt)]
+
+
+async def of_users(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, list[SkillRow]]:
+    """The skills of each of ``user_ids`` (those without any are absent), oldest first."""
+    listed = sorted(set(user_ids))
+    found: dict[int, list[SkillRow]] = {}
+    for start in range(0, len(listed), 500):
+        rows = await conn.execute(
+            select(skills)
+            .where(skills.c.user_id.in_(listed[start : start + 500]))
+            .order_by(skills.c.user_id, skills.c.id)
+        )
+        for r in rows:
+            found.setdefault(int(r.user_id), []).append(SkillRow(**r._asdict()))
+    return found

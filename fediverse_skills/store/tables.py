@@ -360,6 +360,8 @@ endorsements = Table(
     UniqueConstraint("endorser", "subject", "skill_key"),
     Index("ix_endorsements_subject_skill", "subject_user_id", "skill_key"),
     Index("ix_endorsements_endorser_user", "endorser_user_id"),
+    # By the person's URI, remote people too: the skill signals matching reads.
+    Index("ix_endorsements_subject_key", "subject", "skill_key"),
 )
 
 # People a local user has blocked: nothing they send reaches that user.
@@ -507,6 +509,8 @@ referrals = Table(
     Column("public_id", String(40), nullable=False, unique=True),
     Column("uri", String(2048), nullable=False, unique=True),  # the Invite's id
     Column("opportunity", String(2048), nullable=False),  # the posting's URI
+    Column("poster", Text, nullable=False),  # the posting's author (actor URI)
+    Column("title", String(400), nullable=False, default=""),  # the posting's, when referred
     Column("referrer", Text, nullable=False),
     Column("referrer_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
     Column("candidate", Text, nullable=False),
@@ -519,4 +523,5 @@ referrals = Table(
     Column("decided_at", UTCDateTime, nullable=True),
     Index("ix_referrals_candidate", "candidate_user_id", "state"),
     Index("ix_referrals_poster", "poster_user_id", "state"),
+    Index("ix_referrals_referrer", "referrer_user_id"),
 )

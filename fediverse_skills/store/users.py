@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -319,3 +320,20 @@ async def search(conn: AsyncConnection, text: str, *, limit: int = 20) -> list[U
         .limit(limit)
     )
     return [User(**r._asdict()) for r in rows]
+
+
+async def open_to_work_local(conn: AsyncConnection, usernames: Iterable[str]) -> list[User]:
+    """The live accounts among ``usernames`` that are open to work (shown or not: matching
+    on this instance may use the private setting)."""
+    listed = sorted(set(usernames))
+    found: list[User] = []
+    for start in range(0, len(listed), 500):
+        rows = await conn.execute(
+            select(*_PUBLIC_COLUMNS).where(
+                *_live(),
+                users.c.open_to_work.is_(True),
+                users.c.username.in_(listed[start : start + 500]),
+            )
+        )
+        found.extend(User(**r._asdict()) for r in rows)
+    return sorted(found, key=lambda u: u.username)

@@ -188,10 +188,88 @@ OPENAPI: dict[str, Any] = {
                 expires_at=_NSTR,
                 created_at=_TIME,
                 updated_at=_TIME,
+                match=_ref("PostingMatch"),
             ),
             "Opportunities": _obj(
                 ["opportunities"],
                 opportunities={"type": "array", "items": _ref("Opportunity")},
+            ),
+            "PostingMatch": {
+                **_obj(
+                    ["score", "fit", "trust", "why"],
+                    score={"type": "number", "description": "fit x (0.5 + 0.5 x closeness)"},
+                    fit={"type": "number", "minimum": 0, "maximum": 1},
+                    trust={"type": "number", "description": "the poster's trust, as you see it"},
+                    why=_STR,
+                ),
+                "description": "How a posting fits you (the board with for=me only)",
+            },
+            "Match": _obj(
+                ["actor", "handle", "score", "fit", "trust", "why", "skills"],
+                actor=_URI,
+                handle=_STR,
+                name=_STR,
+                local={"type": "boolean"},
+                steps={"type": "integer", "description": "steps from you in the trust graph"},
+                score={"type": "number", "description": "fit x (0.5 + 0.5 x closeness)"},
+                fit={"type": "number", "minimum": 0, "maximum": 1},
+                trust={"type": "number", "description": "their trust from your viewpoint"},
+                why={
+                    "type": "string",
+                    "description": "e.g. 'Rust: strong (endorsed by carol@c.example, whom you "
+                    "follow); missing: Kubernetes'",
+                },
+                skills={
+                    "type": "object",
+                    "description": "needed skill key -> {name, required, strength, level, "
+                    "label, endorsers}",
+                },
+                missing={"type": "array", "items": _STR},
+            ),
+            "Matches": _obj(["matches"], matches={"type": "array", "items": _ref("Match")}),
+            "NewReferral": _obj(
+                ["opportunity", "candidate"],
+                opportunity={
+                    "type": "string",
+                    "description": "our posting's id, or a posting's URI (fetched if need be)",
+                },
+                candidate=_HANDLE,
+                comment={"type": "string", "maxLength": 1000},
+            ),
+            "Referral": _obj(
+                ["id", "uri", "opportunity", "referrer", "candidate", "comment", "state"],
+                id=_STR,
+                uri={**_URI, "description": "the signed Invite's id"},
+                opportunity=_obj(["uri"], uri=_URI, title=_STR, author=_URI),
+                referrer=_URI,
+                candidate=_URI,
+                comment=_STR,
+                state={"type": "string", "enum": ["pending", "accepted", "declined"]},
+                created_at=_TIME,
+                decided_at={"type": ["string", "null"], "format": "date-time"},
+            ),
+            "Referrals": _obj(
+                ["referrals"], referrals={"type": "array", "items": _ref("Referral")}
+            ),
+            "NewInterest": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "comment": {"type": "string", "maxLength": 1000},
+                    "include_profile": {
+                        "type": "boolean",
+                        "description": "add a link to your profile",
+                    },
+                    "opportunity": {
+                        **_URI,
+                        "description": "the posting's URI, with remote as the path id",
+                    },
+                },
+            },
+            "Interest": _obj(
+                ["note", "to"],
+                note={**_URI, "description": "the direct Note's id"},
+                to={**_URI, "description": "the poster, its only addressee"},
             ),
             "Audience": {
                 "type": "string",
@@ -570,8 +648,39 @@ OPENAPI: dict[str, Any] = {
                         "schema": {"type": "boolean"},
                         "description": "your own postings, closed and expired ones too",
                     },
+                    {
+                        "name": "for",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["me"]},
+                        "description": "postings that fit your skills, best first, each with "
+                        "a match (score and why); offset is ignored, limit defaults to 20",
+                    },
+                    {
+                        "name": "network",
+                        "in": "query",
+                        "schema": {"type": "boolean"},
+                        "description": "only postings by people within 3 steps of you "
+                        "(follows and endorsements, across servers)",
+                    },
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 100}},
                     {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                ],
+            },
+        },
+        "/api/v1/opportunities/{id}/matches": {
+            "parameters": [_path_param("id", "the posting's id")],
+            "get": {
+                **_operation(
+                    "For the poster: people open to work within 3 steps who fit the posting",
+                    (200, "Best first, each with a why", "Matches"),
+                    errors=(400, 404, 409),
+                ),
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "maximum": 100, "default": 20},
+                    }
                 ],
             },
         },
@@ -586,6 +695,61 @@ OPENAPI: dict[str, Any] = {
             ),
             "delete": _no_content(
                 "Delete your posting; followers' servers get a Delete", errors=(404,)
+            ),
+        },
+        "/api/v1/opportunities/{id}/interest": {
+            "parameters": [
+                _path_param(
+                    "id",
+                    "our posting's id, or remote for a posting from another server "
+                    "(its URI is then opportunity in the body)",
+                )
+            ],
+            "post": _operation(
+                "Tell the poster you are interested: a direct Note to them only",
+                (201, "Sent", "Interest"),
+                body="NewInterest",
+                errors=(400, 404, 409, 413, 415, 422),
+            ),
+        },
+        "/api/v1/referrals": {
+            "post": _operation(
+                "Refer someone to a posting (a signed Invite to them only)",
+                (201, "Referred (200 with the same referral if it is pending)", "Referral"),
+                body="NewReferral",
+                errors=(400, 403, 404, 409, 413, 415, 422),
+            ),
+            "get": {
+                **_operation(
+                    "Referrals of you (received), by you (sent), or accepted ones to your "
+                    "postings (posted)",
+                    (200, "Newest first", "Referrals"),
+                    errors=(400,),
+                ),
+                "parameters": [
+                    {
+                        "name": "box",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["received", "sent", "posted"]},
+                    },
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["pending", "accepted", "declined"]},
+                    },
+                ],
+            },
+        },
+        "/api/v1/referrals/{id}/{action}": {
+            "parameters": [
+                _path_param("id", "the referral's id"),
+                _path_param("action", "what the candidate decides", enum=["accept", "decline"]),
+            ],
+            "post": _operation(
+                "Accept a referral (the poster then sees it) or decline it (only the "
+                "referrer hears of it)",
+                (200, "The referral after the decision", "Referral"),
+                errors=(404, 409),
             ),
         },
         "/api/v1/notifications": {

@@ -8,9 +8,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..services import documents, opportunities
+from ..services import documents, matching, opportunities
 from ..services.opportunities import InvalidOpportunity, OpportunityError
 from . import auth, context, render
+from . import matching as matching_api
 from .api import current_user, json_body
 from .responses import activity_json
 
@@ -68,12 +69,29 @@ async def listing(request: Request) -> JSONResponse:
     place = request.query_params.get("place") or None
     if place is not None and len(place) > 200:
         raise HTTPException(400, "place has at most 200 characters")
+    # network=true: only postings by people within 3 steps of you (services.matching).
+    authors = await matching.network_authors(fed, user) if _flag(request, "network") else None
+    if matching_api.for_me(request):  # ranked by how they fit you, each with a why
+        found = await matching.for_me(
+            fed,
+            user,
+            limit=matching_api.limit(request),
+            skill=key,
+            kind=kind,
+            remote=_flag(request, "remote"),
+            place=place,
+            authors=authors,
+        )
+        return JSONResponse(
+            {"opportunities": [matching_api.with_match(request, r, m) for r, m in found]}
+        )
     rows = await opportunities.board(
         fed,
         skill=key,
         kind=kind,
         remote=_flag(request, "remote"),
         place=place,
+        authors=authors,
         mine=user if request.query_params.get("mine") in ("1", "true") else None,
         limit=_int(request, "limit", 50, MAX_PAGE),
         offset=_int(request, "offset", 0, 1_000_000),
@@ -125,7 +143,7 @@ async def note(request: Request) -> Response:
     if row is None or fed.uris.username_of(row.author) != username:
         raise HTTPException(404, "Not Found")
     if not documents.wants_activitystreams(request.headers.get("accept")):
-        response = await _page(request, row)
+        response = await posting_page(request, row)
         response.headers["Vary"] = "Accept"
         return response
     return activity_json(opportunities.document(fed, row))
@@ -135,15 +153,22 @@ async def page(request: Request) -> Response:
     row = await opportunities.get(context.fed(request), await _own_id(request))
     if row is None:
         raise HTTPException(404, "Not Found")
-    return await _page(request, row)
+    return await posting_page(request, row)
 
 
-async def _page(request: Request, row: opportunities.OpportunityRow) -> Response:
+async def posting_page(request: Request, row: opportunities.OpportunityRow) -> Response:
     fed = context.fed(request)
+    viewer = await auth.viewer(request)
+    is_poster = viewer is not None and row.user_id == viewer.id
+    found: list[dict[str, Any]] = []
+    if is_poster and viewer is not None and opportunities.is_live(row):
+        assert row.public_id is not None
+        found = [matching.as_json(m) for m in await matching.matches(fed, viewer, row.public_id)]
     values: dict[str, Any] = {
         "posting": opportunities.as_json(fed, row),
         "poster": opportunities.handle(row.author),
-        "viewer_is_poster": (viewer := await auth.viewer(request)) is not None
-        and row.user_id == viewer.id,
+        "viewer_is_poster": is_poster,
+        "matches": found,
+        **request.scope.get("fediverse_skills.form", {"values": {}, "errors": {}}),
     }
     return await render.page(request, "opportunity.html", values)

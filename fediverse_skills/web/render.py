@@ -35,6 +35,13 @@ DONE = {
     "deleted": "The account is deleted.",
     "invite": "A new invite code was made.",
     "resolved": "The report is marked as resolved.",
+    "posted": "Your opportunity is posted and on its way to your followers.",
+    "closed": "The posting is closed; followers' servers are told.",
+    "deleted-posting": "The posting is deleted.",
+    "referred": "Your referral was sent. The poster sees it only if they accept.",
+    "interested": "The poster got a direct message saying you are interested.",
+    "referral-accepted": "Accepted: the poster now sees the referral.",
+    "referral-declined": "Declined. The poster never hears of it.",
 }
 
 

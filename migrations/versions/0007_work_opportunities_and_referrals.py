@@ -85,6 +85,8 @@ def upgrade() -> None:
         sa.Column("public_id", sa.String(length=40), nullable=False),
         sa.Column("uri", sa.String(length=2048), nullable=False),
         sa.Column("opportunity", sa.String(length=2048), nullable=False),
+        sa.Column("poster", sa.Text(), nullable=False),
+        sa.Column("title", sa.String(length=400), nullable=False),
         sa.Column("referrer", sa.Text(), nullable=False),
         sa.Column(
             "referrer_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
@@ -132,6 +134,7 @@ def upgrade() -> None:
             "ix_referrals_candidate", ["candidate_user_id", "state"], unique=False
         )
         batch_op.create_index("ix_referrals_poster", ["poster_user_id", "state"], unique=False)
+        batch_op.create_index("ix_referrals_referrer", ["referrer_user_id"], unique=False)
 
     op.create_table(
         "opportunity_skills",
@@ -160,6 +163,7 @@ def downgrade() -> None:
 
     op.drop_table("opportunity_skills")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_index("ix_referrals_referrer")
         batch_op.drop_index("ix_referrals_poster")
         batch_op.drop_index("ix_referrals_candidate")
 

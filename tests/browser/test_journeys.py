@@ -273,6 +273,9 @@ PAGES = (
     "/admin/domains",
     "/admin/reports",
     "/admin/settings",
+    "/opportunities",
+    "/opportunities/new",
+    "/referrals",
 )
 
 
@@ -304,3 +307,57 @@ def test_every_page_passes_axe_and_fits_a_phone(
             )
             assert overflow <= 0, f"{path} scrolls sideways at {width}px"
         context.close()
+
+
+def test_post_an_opportunity_and_refer_someone(
+    browser: Browser, page: Page, page_errors: PageErrors, world: tuple[Site, Site]
+) -> None:
+    a, _ = world
+    # yara posts an opportunity with the form
+    sign_up(page, a, "yara")
+    page.get_by_role("link", name="Opportunities").click()
+    page.get_by_role("link", name="Post an opportunity").click()
+    assert_accessible(page)
+    page.get_by_label("Title").fill("Rust engineer")
+    page.get_by_label("Description").fill("Own our parser.")
+    page.get_by_label("Skills it needs").fill("Rust, Kubernetes")
+    page.get_by_label("Can be done remotely").check()
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_role("status")).to_contain_text("Your opportunity is posted")
+    expect(page.get_by_role("heading", name="People who fit")).to_be_visible()
+    posting_url = page.url.split("?")[0]
+    assert_accessible(page)
+    screenshot(page, "opportunity")
+
+    # xena exists; zoe refers her with a comment
+    xena = person(browser, page_errors)
+    sign_up(xena, a, "xena")
+    zoe = person(browser, page_errors)
+    sign_up(zoe, a, "zoe")
+    zoe.get_by_role("link", name="Opportunities").click()
+    expect(zoe.get_by_role("link", name="Rust engineer")).to_be_visible()
+    assert_accessible(zoe)
+    screenshot(zoe, "board")
+    zoe.get_by_role("link", name="Rust engineer").click()
+    zoe.get_by_label("Their handle").fill(f"xena@{a.instance.host}")
+    zoe.get_by_label("Why them? (optional)").fill("Xena ran our Rust migration.")
+    zoe.get_by_role("button", name="Refer", exact=True).click()
+    expect(zoe.get_by_role("status")).to_contain_text("Your referral was sent")
+
+    # yara sees nothing until xena accepts
+    page.goto(a.at("/referrals"))
+    expect(page.get_by_text("Xena ran our Rust migration.")).to_have_count(0)
+    xena.get_by_role("link", name="Referrals").click()
+    expect(xena.get_by_text("Xena ran our Rust migration.")).to_be_visible()
+    assert_accessible(xena)
+    screenshot(xena, "referrals")
+    xena.get_by_role("button", name="Accept: show it to the poster").click()
+    expect(xena.get_by_role("status")).to_contain_text("the poster now sees the referral")
+    page.goto(a.at("/referrals"))
+    expect(page.get_by_text("Xena ran our Rust migration.")).to_be_visible()
+
+    # xena tells yara she is interested
+    xena.goto(posting_url)
+    xena.get_by_label("A few words to the poster (optional)").fill("Happy to talk.")
+    xena.get_by_role("button", name=re.compile("Send a direct message")).click()
+    expect(xena.get_by_role("status")).to_contain_text("direct message")
