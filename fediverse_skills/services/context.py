@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -72,6 +72,8 @@ class Federation:
     ed25519_keys: dict[str, Any] = field(default_factory=dict)  # our people's signing keys
     trust: Any = None  # services.trust.TrustState, once loaded
     undo_seconds: float = 60.0  # the undo window of decisions made on the web
+    # Inbox POSTs answered by this process, by outcome (see services/metrics.py).
+    inbox_outcomes: Counter[str] = field(default_factory=Counter)
     _public_keys: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _local_users: dict[str, float] = field(default_factory=dict)
     _fetched: dict[str, float] = field(default_factory=dict)

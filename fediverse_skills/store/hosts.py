@@ -61,3 +61,13 @@ async def record_failure(
             "last_failure_at": now,
         },
     )
+
+
+async def open_breakers(conn: AsyncConnection, now: datetime) -> list[tuple[str, int]]:
+    """Hosts whose circuit breaker is open now, with their consecutive failures."""
+    rows = await conn.execute(
+        select(hosts.c.host, hosts.c.consecutive_failures)
+        .where(hosts.c.open_until > now)
+        .order_by(hosts.c.host)
+    )
+    return [(str(h), int(n)) for h, n in rows.all()]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -154,3 +155,11 @@ async def finish(
 
 async def retry(conn: AsyncConnection, item_id: int, worker: str, at: datetime, error: str) -> None:
     await release(conn, inbox_items, item_id, worker, next_attempt_at=at, last_error=error)
+
+
+async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
+    """Inbox items by state (pending | done | failed), for /metrics."""
+    rows = await conn.execute(
+        select(inbox_items.c.state, func.count()).group_by(inbox_items.c.state)
+    )
+    return {str(state): int(n) for state, n in rows.all()}

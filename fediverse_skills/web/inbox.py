@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..services import documents, inbox
+from ..services import documents, inbox, metrics
 from ..services.context import Federation
 
 log = logging.getLogger("fediverse_skills.web")
@@ -117,10 +117,13 @@ class InboxFastPath:
         try:
             activity_id = await _handle(fed, scope, receive, recipient)
         except _Refusal as exc:
+            metrics.count_inbox(fed, exc.status)
             await _send_json(send, exc.status, {"error": exc.reason})
             return
         except Exception:
             log.exception("inbox POST failed", extra={"fields": {"path": scope["path"]}})
+            metrics.count_inbox(fed, 500)
             await _send_json(send, 500, {"error": "internal error"})
             return
+        metrics.count_inbox(fed, 202)
         await _send_json(send, 202, {"id": activity_id})

@@ -15,6 +15,7 @@ from . import (
     board,
     health,
     matching,
+    metrics,
     opportunities,
     owner,
     pages,
@@ -34,6 +35,8 @@ def build_routes() -> list[BaseRoute]:
     return [
         Route("/", pages.home, methods=GET, name="home"),
         Route("/healthz", health.healthz, methods=GET, name="healthz"),
+        Route("/metrics", metrics.scrape, methods=GET),
+        Route("/admin/metrics", metrics.admin_page, methods=GET),
         # discovery
         Route("/.well-known/webfinger", wellknown.webfinger, methods=GET),
         Route("/.well-known/host-meta", wellknown.host_meta, methods=GET),

@@ -273,6 +273,7 @@ PAGES = (
     "/admin/domains",
     "/admin/reports",
     "/admin/settings",
+    "/admin/metrics",
     "/opportunities",
     "/opportunities/new",
     "/referrals",
