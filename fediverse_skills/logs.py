@@ -51,12 +51,14 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    # Only our own loggers and uvicorn's follow the chosen level. Libraries log at debug
+    # level what they handle (aiosqlite and asyncpg log query parameters, which hold
+    # private keys and token hashes; form parsers log field data, which holds passwords),
+    # so everything else stays at WARNING whatever the level (tests/test_log_secrets.py).
+    root.setLevel("WARNING")
+    logging.getLogger("fediverse_skills").setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
-    # SQL statements are noisy and may contain data; keep them out unless debugging.
-    logging.getLogger("sqlalchemy").setLevel("WARNING")
-    logging.getLogger("httpx").setLevel("WARNING")
-    logging.getLogger("alembic").setLevel("WARNING")
+        lg.setLevel(level.upper())
