@@ -181,11 +181,9 @@ async def edit(fed: Federation, user: User, public_id: str, data: dict[str, Any]
             "place": row.place,
             "pay": row.pay,
             "contact_url": row.contact_url,
-            "expires_at": row.expires_at if "expires_at" in data else None,
         }
+        # Without a new expires_at the stored one stays (see ``values`` below).
         merged = {**current, **{k: v for k, v in data.items() if k != "state"}}
-        if "expires_at" not in data:
-            merged.pop("expires_at")
         posting = rules.check(merged, now)
         values: dict[str, object] = {
             "title": posting.title,

@@ -159,14 +159,13 @@ async def pending_for(conn: AsyncConnection, followee: str) -> list[str]:
 async def has_follower_under(conn: AsyncConnection, followee: str, prefix: str) -> bool:
     """Whether an accepted follower of ``followee`` has an actor URI starting with
     ``prefix`` (our own people's URIs share the instance's prefix)."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     row = (
         await conn.execute(
             select(follows.c.follower)
             .where(
                 follows.c.followee == followee,
                 follows.c.state == "accepted",
-                follows.c.follower.like(f"{escaped}%", escape="\\"),
+                follows.c.follower.startswith(prefix, autoescape=True),
             )
             .limit(1)
         )

@@ -177,8 +177,9 @@ async def board(
     if remote is not None:
         query = query.where(opportunities.c.remote == remote)
     if place is not None:
-        escaped = place.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(opportunities.c.place).like(f"%{escaped}%", escape="\\"))
+        query = query.where(
+            func.lower(opportunities.c.place).contains(place.lower(), autoescape=True)
+        )
     if authors is not None:
         listed = list(authors)
         if not listed:

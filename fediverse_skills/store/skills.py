@@ -114,11 +114,6 @@ class Holder:
     endorsements: int
 
 
-def _contains(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def holders(
     conn: AsyncConnection, key: str | None, text: str, *, limit: int = 20
 ) -> list[Holder]:
@@ -134,10 +129,9 @@ async def holders(
         )
         .scalar_subquery()
     )
-    pattern = _contains(text.casefold())
-    matches = skills.c.key.like(pattern, escape="\\") | func.lower(skills.c.name).like(
-        _contains(text.lower()), escape="\\"
-    )
+    matches = skills.c.key.contains(text.casefold(), autoescape=True) | func.lower(
+        skills.c.name
+    ).contains(text.lower(), autoescape=True)
     exact = skills.c.key == key if key is not None else None
     if exact is not None:
         matches = matches | exact

@@ -301,20 +301,15 @@ async def listing(
     return [User(**r._asdict()) for r in rows]
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def search(conn: AsyncConnection, text: str, *, limit: int = 20) -> list[User]:
     """Live users whose username or display name contains ``text`` (case-insensitive)."""
-    pattern = _like(text.lower())
+    wanted = text.lower()
     rows = await conn.execute(
         select(*_PUBLIC_COLUMNS)
         .where(
             *_live(),
-            func.lower(users.c.username).like(pattern, escape="\\")
-            | func.lower(users.c.display_name).like(pattern, escape="\\"),
+            func.lower(users.c.username).contains(wanted, autoescape=True)
+            | func.lower(users.c.display_name).contains(wanted, autoescape=True),
         )
         .order_by(users.c.username)
         .limit(limit)
