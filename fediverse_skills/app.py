@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from .config import Settings
+from .domain.ratelimits import RateLimiter
 from .federation.client import FederationClient, create_client
 from .federation.uris import LocalUris
 from .services import instance
@@ -22,8 +23,10 @@ from .store import inbox as inbox_store
 from .store.batching import GroupCommitter
 from .store.db import Database
 from .store.migrations import ensure_migrated
+from .web.clients import ClientAddress
 from .web.errors import EXCEPTION_HANDLERS
 from .web.inbox import InboxFastPath
+from .web.limits import RateLimits
 from .web.routes import build_routes
 from .web.security import SecurityHeaders
 from .worker import Worker, federation_sources
@@ -47,6 +50,7 @@ async def open_federation(settings: Settings, db: Database) -> tuple[Federation,
         allow_private_addresses=settings.allow_private_addresses,
         inbox_writer=GroupCommitter(db, inbox_store.enqueue_batch),
         undo_seconds=settings.undo_seconds,
+        inbox_limiter=RateLimiter(settings.inbox_rate_limit),
     )
     await fed.blocked_domains()
     client.host_refused = lambda host: is_blocked(host, fed.blocked_now())
@@ -99,4 +103,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders, base_url=settings.base_url)],
     )
-    return InboxFastPath(app)
+    # Outermost first: the real client address, then the limits, then the inbox fast path.
+    return ClientAddress(
+        RateLimits(InboxFastPath(app), limit=settings.api_rate_limit), settings.trusted_proxies
+    )

@@ -212,15 +212,35 @@ async def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        scopes = tokens.parse_scopes(args.scope)
+    except tokens.InvalidScopes as exc:
+        raise CommandError(str(exc), EXIT_MISTAKE) from None
     db = await open_database(settings, migrate_sqlite=True)
     try:
-        issued = await tokens.create_token(db, args.name, args.label or "")
+        issued = await tokens.create_token(db, args.name, args.label or "", scopes)
     except tokens.UnknownUser:
         raise CommandError(f"there is no user named {args.name!r}", EXIT_MISTAKE) from None
     finally:
         await db.close()
-    print(f"Token for @{issued.user.username} (shown once; store it safely):", file=sys.stderr)
+    print(
+        f"Token {issued.id} for @{issued.user.username}, scopes {','.join(issued.scopes)} "
+        "(shown once; store it safely):",
+        file=sys.stderr,
+    )
     print(issued.token)
+    return 0
+
+
+async def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    db = await open_database(settings, migrate_sqlite=True)
+    try:
+        revoked = await tokens.revoke(db, args.id)
+    finally:
+        await db.close()
+    if not revoked:
+        raise CommandError(f"there is no active token {args.id}", EXIT_MISTAKE)
+    print(f"Revoked token {args.id}.", file=sys.stderr)
     return 0
 
 
@@ -345,7 +365,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token_create.add_argument("name", help="the user the token acts for")
     token_create.add_argument("--label", help="a note to recognise the token by")
+    token_create.add_argument(
+        "--scope",
+        default="read,write",
+        help="what the token may do: read (GET), write (POST, PATCH, PUT, DELETE) or "
+        "read,write (the default); write does not imply read",
+    )
     token_create.set_defaults(func=cmd_token_create)
+    token_revoke = token_sub.add_parser(
+        "revoke",
+        help="revoke a token by its number",
+        description="Revoke the token with number ID (printed by token create). Requests "
+        "with it are refused from then on.",
+    )
+    token_revoke.add_argument("id", type=int, help="the token's number")
+    token_revoke.set_defaults(func=cmd_token_revoke)
 
     trust_parser = sub.add_parser(
         "trust", help="trust scores", description="Work with the trust graph and its scores."

@@ -7,6 +7,7 @@ receives a :class:`Settings` explicitly (``create_app(settings)``).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -77,6 +78,30 @@ SETTINGS: tuple[SettingDoc, ...] = (
         "60",
         "How long a decision on a suggestion made on the web can be undone before it is sent.",
     ),
+    SettingDoc(
+        "FEDSKILLS_INBOX_RATE_LIMIT",
+        "1200",
+        "Activities per minute accepted from one remote domain (its registrable domain, so "
+        "subdomains share it); 0 switches the limit off.",
+    ),
+    SettingDoc(
+        "FEDSKILLS_API_RATE_LIMIT",
+        "300",
+        "API requests per minute per token, and per client address for anonymous API "
+        "requests and refused (401/403) inbox and API requests; 0 switches it off.",
+    ),
+    SettingDoc(
+        "FEDSKILLS_TRUSTED_PROXIES",
+        "",
+        "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For "
+        "header names the client; from anyone else the header is ignored.",
+    ),
+    SettingDoc(
+        "FEDSKILLS_AUTHORIZED_FETCH",
+        "false",
+        "Require an HTTP signature on every ActivityPub GET; then followers-only and direct "
+        "objects are served to their audience.",
+    ),
     SettingDoc("FEDSKILLS_LOG_LEVEL", "info", "debug, info, warning or error."),
     SettingDoc(
         "FEDSKILLS_LOG_FORMAT", "text", "text (human readable) or json (one object a line)."
@@ -107,8 +132,21 @@ class Settings:
     log_level: str = "info"
     log_format: LogFormat = "text"
     undo_seconds: int = 60
+    inbox_rate_limit: int = 1200
+    api_rate_limit: int = 300
+    trusted_proxies: tuple[str, ...] = ()
+    authorized_fetch: bool = False
 
     def __post_init__(self) -> None:
+        for name, limit in (
+            ("FEDSKILLS_INBOX_RATE_LIMIT", self.inbox_rate_limit),
+            ("FEDSKILLS_API_RATE_LIMIT", self.api_rate_limit),
+        ):
+            if not 0 <= limit <= 1_000_000:
+                raise ConfigError(f"{name} must be between 0 (off) and 1000000, not {limit}")
+        object.__setattr__(
+            self, "trusted_proxies", tuple(_network(p) for p in self.trusted_proxies)
+        )
         if not 0 <= self.undo_seconds <= 3600:
             raise ConfigError("FEDSKILLS_UNDO_SECONDS must be between 0 and 3600")
         object.__setattr__(self, "base_url", normalise_base_url(self.base_url))
@@ -192,6 +230,23 @@ def normalise_database_url(value: str) -> str:
         f"FEDSKILLS_DATABASE_URL uses an unsupported driver {scheme!r}; "
         "use sqlite+aiosqlite:// or postgresql+asyncpg://"
     )
+
+
+def _network(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ConfigError(
+            "FEDSKILLS_TRUSTED_PROXIES must list IP addresses or networks such as 127.0.0.1 "
+            f"or 10.0.0.0/8, not {value!r}"
+        ) from None
+
+
+def _number(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -279,6 +334,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=get("LOG_LEVEL", "info"),
         log_format=get("LOG_FORMAT", "text").lower(),  # type: ignore[arg-type]
         undo_seconds=undo_seconds,
+        inbox_rate_limit=_number("FEDSKILLS_INBOX_RATE_LIMIT", get("INBOX_RATE_LIMIT", "1200")),
+        api_rate_limit=_number("FEDSKILLS_API_RATE_LIMIT", get("API_RATE_LIMIT", "300")),
+        trusted_proxies=tuple(p for p in get("TRUSTED_PROXIES", "").split(",") if p.strip()),
+        authorized_fetch=parse_bool("FEDSKILLS_AUTHORIZED_FETCH", get("AUTHORIZED_FETCH", "false")),
     )
     return settings
 

@@ -23,6 +23,7 @@ COMMANDS = [
     ["create-user"],
     ["token"],
     ["token", "create"],
+    ["token", "revoke"],
     ["trust"],
     ["trust", "recompute"],
 ]
@@ -139,6 +140,24 @@ def test_create_user_and_token_on_sqlite(tmp_path: Path) -> None:
     unknown = cli("token", "create", "nobody", env=env, cwd=tmp_path)
     assert unknown.returncode == 2 and "no user named 'nobody'" in unknown.stderr
     assert (tmp_path / "data" / "fediverse-skills.db").exists()
+
+
+def test_token_scopes_and_revoke_on_sqlite(tmp_path: Path) -> None:
+    env = clean_env(BASE_URL="https://skills.example")
+    assert cli("create-user", "alice", env=env, cwd=tmp_path).returncode == 0
+    read = cli("token", "create", "alice", "--scope", "read", env=env, cwd=tmp_path)
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.startswith("fsk_")
+    assert "Token 1 for @alice, scopes read " in read.stderr
+    both = cli("token", "create", "alice", "--scope", "write,read", env=env, cwd=tmp_path)
+    assert "Token 2 for @alice, scopes read,write " in both.stderr
+    for bad, reason in (("admin", "unknown scope 'admin'"), (",", "at least one scope")):
+        refused = cli("token", "create", "alice", "--scope", bad, env=env, cwd=tmp_path)
+        assert refused.returncode == 2 and reason in refused.stderr, refused.stderr
+    revoked = cli("token", "revoke", "1", env=env, cwd=tmp_path)
+    assert revoked.returncode == 0 and "Revoked token 1." in revoked.stderr
+    again = cli("token", "revoke", "1", env=env, cwd=tmp_path)
+    assert again.returncode == 2 and "no active token 1" in again.stderr
 
 
 def test_postgres_must_be_migrated_before_serving(fresh_postgres_url: str, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 from fediverse_skills.store.db import Database
 from fediverse_skills.store.migrations import (
     NotMigrated,
+    current_revisions,
     ensure_migrated,
     head_revisions,
     script_location,
@@ -77,3 +78,57 @@ async def test_database_from_a_newer_version_is_refused(fresh_postgres_url: str)
 def test_migration_scripts_are_found() -> None:
     assert (script_location() / "env.py").is_file()
     assert head_revisions()
+
+
+def _downgrade(conn: Connection, revision: str) -> None:
+    from alembic import command
+
+    from fediverse_skills.store.migrations import alembic_config
+
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.downgrade(cfg, revision)
+
+
+async def _check_0009(url: str) -> None:
+    """Tokens made before scopes existed keep what they could do (``read write``); the
+    revision goes down and up again."""
+    db = Database.open(url)
+    try:
+        await upgrade(db, "0008")
+        async with db.transaction() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (username, display_name, summary, is_admin,"
+                    " rsa_private_pem, rsa_public_pem, ed25519_private, ed25519_public,"
+                    " created_at) VALUES ('old', '', '', false, '', '', '', '',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO api_tokens (user_id, name, token_hash, created_at)"
+                    " SELECT id, 'old', 'h', CURRENT_TIMESTAMP FROM users"
+                )
+            )
+        await upgrade(db)
+        async with db.connection() as conn:
+            scopes = (await conn.execute(text("SELECT scopes FROM api_tokens"))).scalar_one()
+        assert scopes == "read write"
+        async with db.transaction() as conn:
+            await conn.run_sync(_downgrade, "0008")
+        assert await current_revisions(db) == {"0008"}
+        await upgrade(db)
+        assert await current_revisions(db) == head_revisions()
+    finally:
+        await db.close()
+
+
+async def test_0009_gives_existing_tokens_read_and_write_on_sqlite(tmp_path: Path) -> None:
+    await _check_0009(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+
+
+async def test_0009_gives_existing_tokens_read_and_write_on_postgres(
+    fresh_postgres_url: str,
+) -> None:
+    await _check_0009(fresh_postgres_url)

@@ -18,7 +18,7 @@ SHARED = ROOT.parent / "shared" / "docs" / "security-cases.md"
 MAPPING = ROOT / "docs" / "security.md"
 
 # Rows of docs/security.md whose Test(s) cell says "not yet". Lower it as rows get tests.
-NOT_YET = 4
+NOT_YET = 0
 
 SECTIONS = ("Protocol and federation", "Cases specific to this product")
 REFERENCE = re.compile(r"(tests/[\w/]+\.py)::(\w+)")

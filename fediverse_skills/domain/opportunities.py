@@ -106,7 +106,10 @@ def skill_list(name: str, values: object, limit: int, *, required: bool) -> tupl
 def _url(name: str, value: object) -> str:
     text = _text(name, value, MAX_URL, required=False)
     if text:
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. "http://[::1"
+            raise InvalidOpportunity(name, f"{name} must be an http(s) URL") from None
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise InvalidOpportunity(name, f"{name} must be an http(s) URL")
     return text
@@ -142,7 +145,7 @@ def check(data: Mapping[str, object], now: datetime) -> Posting:
     nice = skill_list("nice_skills", data.get("nice_skills"), MAX_NICE, required=False)
     wanted = {s.key for s in required}
     kind = data.get("kind") or Kind.JOB
-    if kind not in {k.value for k in Kind}:
+    if not isinstance(kind, str) or kind not in {k.value for k in Kind}:
         raise InvalidOpportunity("kind", "kind is one of " + ", ".join(k.value for k in Kind))
     remote = data.get("remote", False)
     if not isinstance(remote, bool):

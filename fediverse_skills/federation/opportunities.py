@@ -241,7 +241,7 @@ def read(obj: dict[str, Any]) -> ReceivedPosting | None:
         author=author,
         title=_str(data.get("name"), rules.MAX_TITLE) or "(untitled)",
         description=markup.plain_text(str(doc.get("content") or ""))[: rules.MAX_DESCRIPTION],
-        kind=kind if kind in {k.value for k in rules.Kind} else rules.Kind.JOB.value,
+        kind=kind if isinstance(kind, str) and kind in set(rules.Kind) else rules.Kind.JOB.value,
         remote=data.get("remote") is True,
         place=_str(data.get("place"), rules.MAX_PLACE),
         pay=_str(data.get("pay"), rules.MAX_PAY),

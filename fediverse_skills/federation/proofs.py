@@ -10,6 +10,9 @@ Pure: no I/O. The caller resolves keys (``lookup_key``) and applies the origin r
   without ``@context`` is checked both without one (bovine) and with the document's
   (signers that hash it but leave it out of the published proof).
 * A legacy LD ``signature`` member is not covered by object proofs and is ignored.
+* A document whose JSON-LD reading differs from its plain JSON one (``@graph``,
+  ``@included``, ``@reverse``, ``@nest``, keyword aliases; ``shapes.reshaping``) is
+  rejected before any key is looked up: an RDF proof survives such reshaping.
 * A proof set (a list of proofs) is accepted only if every proof verifies; the result
   lists each proof. Proof chains (``previousProof``) are not supported and rejected.
 """
@@ -28,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from fediverse_skills.federation import jcs
+from fediverse_skills.federation import jcs, shapes
 from fediverse_skills.federation.actors import same_origin
 from fediverse_skills.federation.multibase import b58decode, b58encode
 
@@ -229,6 +232,10 @@ def verify(
     proofs = document.get("proof")
     if proofs is None:
         raise ProofError("no proof")
+    reshaped = shapes.reshaping(_unsecured(document))
+    if reshaped is not None:
+        # A proof over RDF survives rearranging the nodes; we read the JSON tree.
+        raise ProofError(f"the document's JSON-LD is reshaped: {reshaped}")
     if isinstance(proofs, list):
         if not proofs:
             raise ProofError("empty proof set")

@@ -63,8 +63,8 @@ def loads_object(
     """Parse untrusted ``data`` whose top level must be an object, or raise JsonError.
 
     Refused: more than ``max_bytes``, invalid UTF-8 or JSON, nesting deeper than
-    ``max_depth``, duplicate keys, NaN/Infinity, and integers of more than
-    :data:`MAX_INT_DIGITS` digits.
+    ``max_depth``, duplicate keys, NaN/Infinity, integers of more than
+    :data:`MAX_INT_DIGITS` digits, and lone surrogates in strings.
     """
     if len(data) > max_bytes:
         raise JsonError("document too large")
@@ -87,4 +87,16 @@ def loads_object(
         raise JsonError(f"invalid JSON: {str(exc)[:200]}") from None
     if not isinstance(value, dict):
         raise JsonError("the JSON top level is not an object")
+    if "\\u" in text and has_lone_surrogate(value):
+        raise JsonError("a string holds a lone surrogate (\\ud800-\\udfff escape)")
     return value
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed document holds a string that is not Unicode text: JSON's ``\\ud800``
+    escape decodes to a lone surrogate, which no database or UTF-8 encoder takes."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

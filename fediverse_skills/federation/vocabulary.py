@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from . import jsonld
+from . import jsonld, shapes
 from .activities import PUBLIC, ref, timestamp, type_of
 from .media import AS_CONTEXT
 
@@ -196,9 +196,14 @@ def normalised(doc: dict[str, Any]) -> dict[str, Any]:
 
     Documents that use only the contexts we know take a fast path: they already use our
     names. Others (their own prefixes, inline term definitions) are compacted with pyld
-    and the bundled contexts; an unknown context URL is refused, never fetched. The
-    proof must be checked on the document as received, not on this result.
+    and the bundled contexts; an unknown context URL is refused, never fetched. A document
+    whose JSON-LD reading differs from its plain one (``@graph``, ``@included``,
+    ``@reverse``, keyword aliases: ``shapes.reshaping``) is refused. The proof must be
+    checked on the document as received, not on this result.
     """
+    reshaped = shapes.reshaping(doc)
+    if reshaped is not None:
+        raise VocabularyError(f"the document's JSON-LD is reshaped: {reshaped}")
     context = doc.get("@context")
     if context is None or _contexts_known(context):
         return doc

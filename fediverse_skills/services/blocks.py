@@ -84,9 +84,13 @@ def is_blocked(host: str | None, blocked: frozenset[str] | set[str]) -> bool:
 
 
 def url_blocked(url: str | None, blocked: frozenset[str] | set[str]) -> bool:
-    if not url:
+    if not url or not blocked:
         return False
-    return is_blocked(urlsplit(url).hostname, blocked)
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # e.g. "http://[::1": no host to block (nor to contact)
+        return False
+    return is_blocked(host, blocked)
 
 
 async def block(db: Database, domain: str, reason: str = "") -> str:

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from ..domain.ratelimits import RateLimiter
 from ..federation.uris import LocalUris
 from ..store import blocks
 from ..store.batching import GroupCommitter
@@ -72,6 +73,8 @@ class Federation:
     ed25519_keys: dict[str, Any] = field(default_factory=dict)  # our people's signing keys
     trust: Any = None  # services.trust.TrustState, once loaded
     undo_seconds: float = 60.0  # the undo window of decisions made on the web
+    # Activities accepted per remote registrable domain, in this process (None: no limit).
+    inbox_limiter: RateLimiter | None = None
     # Inbox POSTs answered by this process, by outcome (see services/metrics.py).
     inbox_outcomes: Counter[str] = field(default_factory=Counter)
     _public_keys: dict[str, tuple[float, Any]] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from ..store import deliveries, follows, notes, users
 from ..store import endorsements as endorsement_store
 from ..store import skills as skill_store
 from ..store.users import User
+from . import access
 from .context import Federation
 from .instance import ensure_key
 
@@ -19,12 +20,19 @@ PAGE_SIZE = 20
 MAX_FEATURED = 10  # skills shown as featured tags and in the "Skills" field
 
 
+def _servable(user: User | None) -> bool:
+    """Whether a user's notes, activities and collections are served: not for a deleted
+    account (what it sent is kept for delivery, no longer served), nor for a suspended
+    one until the suspension is lifted, so that a boost of its notes elsewhere (an
+    Announce by reference, CVE-2026-23961) dereferences to nothing."""
+    return user is not None and user.deleted_at is None and user.suspended_at is None
+
+
 async def _user(fed: Federation, username: str) -> User | None:
-    """The local user, or None for a deleted one: the activities it sent before are kept
-    for delivery, but no longer served."""
+    """The local user whose documents are served (``_servable``), or None."""
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, username)
-    return None if user is None or user.deleted_at is not None else user
+    return user if _servable(user) else None
 
 
 def local_actor(user: User, top_skills: list[skill_store.SkillRow] | None = None) -> LocalActor:
@@ -72,19 +80,28 @@ def _note_object(fed: Federation, username: str, note: notes.Note) -> dict[str, 
     )
 
 
-async def note(fed: Federation, username: str, public_id: str) -> dict[str, Any] | None:
+async def note(
+    fed: Federation, username: str, public_id: str, *, reader: str | None = None
+) -> dict[str, Any] | None:
+    """A note; one that is not public only to a verified ``reader`` in its audience."""
     user = await _user(fed, username)
     if user is None:
         return None
     async with fed.db.connection() as conn:
         found = await notes.get(conn, user.id, public_id)
-    if found is None or not found.public:
-        return None  # direct replies are for their addressee's server only
-    return activities.with_context(_note_object(fed, username, found))
+    if found is None:
+        return None
+    doc = _note_object(fed, username, found)
+    if not found.public and not await access.may_read(fed, doc, username=username, reader=reader):
+        return None  # not found, as far as anyone outside the audience can tell
+    return activities.with_context(doc)
 
 
-async def activity(fed: Federation, username: str, public_id: str) -> dict[str, Any] | None:
-    """A public activity we sent (a Create of a note), as stored."""
+async def activity(
+    fed: Federation, username: str, public_id: str, *, reader: str | None = None
+) -> dict[str, Any] | None:
+    """A Create of a note we sent, as stored: a public one to anyone, another only to a
+    verified ``reader`` in its audience."""
     user = await _user(fed, username)
     if user is None:
         return None
@@ -94,7 +111,13 @@ async def activity(fed: Federation, username: str, public_id: str) -> dict[str, 
     if body is None:
         return None
     doc: dict[str, Any] = json.loads(body)
-    return doc if doc.get("type") == "Create" and activities.is_public(doc) else None
+    if doc.get("type") != "Create":
+        return None
+    if activities.is_public(doc) or await access.may_read(
+        fed, doc, username=username, reader=reader
+    ):
+        return doc
+    return None
 
 
 async def outbox(fed: Federation, username: str, page: int | None) -> dict[str, Any] | None:
@@ -197,7 +220,7 @@ async def skills(fed: Federation, username: str, page: int | None) -> dict[str, 
     uri = fed.uris.skills(username)
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, username)
-        if user is None:
+        if user is None or not _servable(user):
             return None
         total = await skill_store.count(conn, user.id)
         if page is None:
@@ -233,7 +256,11 @@ async def skill(fed: Federation, username: str, key: str) -> str | None:
     """One skill with its endorsements (JSON text)."""
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, username)
-        row = None if user is None else await skill_store.get(conn, user.id, key)
+        row = (
+            None
+            if user is None or not _servable(user)
+            else await skill_store.get(conn, user.id, key)
+        )
         if user is None or row is None:
             return None
         documents = [e.document for e in await endorsement_store.of_skill(conn, user.id, key)]
@@ -246,7 +273,7 @@ async def featured_tags(fed: Federation, username: str) -> dict[str, Any] | None
     """Mastodon's featured tags: the person's top skills as hashtags."""
     async with fed.db.connection() as conn:
         user = await users.get_by_username(conn, username)
-        if user is None:
+        if user is None or not _servable(user):
             return None
         top = await skill_store.of_user(conn, user.id, limit=MAX_FEATURED)
     tags = [
@@ -267,9 +294,10 @@ async def endorsement(fed: Federation, username: str, public_id: str) -> str | N
     """An endorsement one of our people made, exactly as signed."""
     async with fed.db.connection() as conn:
         row = await endorsement_store.get(conn, public_id)
+        author = await users.get_by_username(conn, username)
     if row is None or row.uri != fed.uris.endorsement(username, public_id):
         return None
-    return row.document
+    return row.document if _servable(author) else None
 
 
 def skills_context() -> bytes:

@@ -100,6 +100,10 @@ async def on_follow(fed: Federation, activity: dict[str, Any]) -> str:
     state = PENDING if followee.manually_approves_followers else ACCEPTED
     me = fed.uris.actor(followee.username)
     async with fed.db.transaction() as conn:
+        if (known := await follows.get_by_activity(conn, str(activity["id"]))) is not None:
+            # This very Follow was handled before: a worker died after committing it but
+            # before marking the inbox item done. Its Accept, if any, was queued then.
+            return f"follow {known.state} (already handled)"
         record = await follows.add(
             conn,
             follower=follower.uri,

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain import retries
-from ..federation import activities
+from ..federation import activities, shapes
 from ..federation.actors import same_origin
+from ..federation.domains import registrable_domain_of
 from ..federation.safejson import JsonError, loads_object
 from ..federation.signatures import SignatureError, verify_request
 from ..store import actors as actor_cache
@@ -40,10 +41,11 @@ MAX_ATTEMPTS = 8
 class Refused(Exception):
     """The request is refused with ``status``; ``reason`` is a short text for the sender."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: float = 0.0) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after  # seconds, for 429
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ def _activity(body: bytes) -> dict[str, Any]:
         raise Refused(400, "the activity needs a type")
     if activities.ref(doc.get("actor")) is None:
         raise Refused(400, "the activity needs an actor")
+    reshaped = shapes.reshaping(doc)
+    if reshaped is not None:
+        # Its JSON-LD reading differs from its plain reading (CVE-2026-42462).
+        raise Refused(400, f"the activity's JSON-LD is reshaped: {reshaped}")
     return doc
 
 
@@ -102,6 +108,12 @@ async def receive(
         raise Refused(401, exc.reason) from None
     if verified.owner != actor:
         raise Refused(401, "the signature's key does not belong to the activity's actor")
+    if fed.inbox_limiter is not None:
+        # Counted once the signature holds, so forged requests cannot spend a domain's budget.
+        domain = registrable_domain_of(actor)
+        wait = fed.inbox_limiter.take(domain)
+        if wait:
+            raise Refused(429, f"too many activities from {domain}; retry later", wait)
     if "signature" in doc:
         # LD signatures are not trusted (the HTTP signature is): store the activity without.
         del doc["signature"]
@@ -146,14 +158,23 @@ def _key_id(headers: Sequence[tuple[str, str]]) -> str | None:
 
 
 def _iris(doc: dict[str, Any]) -> list[str]:
-    """The IRIs an activity names (object, target, audience), for domain-block checks."""
+    """The IRIs an activity names (object, target, audience, and the id, actor, owner and
+    audience of every object embedded down the ``object`` chain, as in an Announce of a
+    Create), for domain-block checks."""
     found = [activities.ref(doc.get("object")), activities.ref(doc.get("target"))]
     found.extend(activities.audience(doc))
     inner = doc.get("object")
-    if isinstance(inner, dict):
-        found.append(activities.ref(inner.get("attributedTo")))
+    for _ in range(_EMBEDDED_DEPTH):
+        if not isinstance(inner, dict):
+            break
+        found.extend(activities.ref(inner.get(name)) for name in _OWNERS)
         found.extend(activities.audience(inner))
+        inner = inner.get("object")
     return [u for u in found if u and u.startswith(("http://", "https://"))]
+
+
+_OWNERS = ("id", "actor", "attributedTo", "object", "target")
+_EMBEDDED_DEPTH = 4
 
 
 # ----------------------------------------------------------------------------- processing
@@ -342,7 +363,18 @@ async def on_like(fed: Federation, activity: dict[str, Any]) -> str:
     return outcome or "ignored: a like of something that is not a skill"
 
 
+async def on_announce(fed: Federation, activity: dict[str, Any]) -> str:
+    """A boost. We show no timelines, so a boost is neither fetched nor stored nor shown,
+    whoever made the boosted object: a suspended member's note or a blocked server's post
+    cannot come back through someone else's Announce (the inbox already refused those
+    naming a blocked domain, embedded ones included)."""
+    del fed
+    kind = activities.type_of(activity.get("object")) or "a reference"
+    return f"ignored: an Announce ({kind[:50]}) is neither fetched nor shown"
+
+
 HANDLERS: Mapping[str, Handler] = {
+    "Announce": on_announce,  # boosts: never fetched, stored or shown
     "Follow": follows.on_follow,
     "Offer": suggestions.on_offer,
     "Invite": referrals.on_invite,  # a referral to a posting

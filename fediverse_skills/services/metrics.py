@@ -23,6 +23,7 @@ OUTCOMES = {
     404: "no_such_recipient",
     413: "too_large",
     415: "wrong_media_type",
+    429: "rate_limited",
     500: "error",
 }
 

@@ -24,6 +24,8 @@ from ..store import follows as follow_store
 from ..store.db import Connection
 from ..store.reports import Report
 from ..store.users import User
+from . import actors
+from .blocks import url_blocked
 from .context import Federation
 from .outbox import new_id, queue
 
@@ -39,6 +41,7 @@ __all__ = [
     "on_flag",
     "overview",
     "people",
+    "report",
     "resolve",
     "shown_reports",
     "suspend",
@@ -184,6 +187,65 @@ def _targets(value: Any) -> list[str]:
         if len(found) >= MAX_TARGETS:
             break
     return found
+
+
+async def report(
+    fed: Federation,
+    reporter: User,
+    account: str,
+    comment: str,
+    *,
+    objects: list[str] | None = None,
+    forward: bool = False,
+) -> tuple[str, bool]:
+    """A member reports an account (and optionally some of its objects) to our admins.
+
+    With ``forward``, and when the account lives elsewhere, a ``Flag`` goes to its server
+    too, sent by the instance actor so the reporter stays anonymous there (as Mastodon
+    does). Returns the report's id and whether a Flag was queued. Raises ModerationError
+    (and actors.ActorUnavailable when the account cannot be found)."""
+    comment = comment.strip()
+    if len(comment) > MAX_CONTENT:
+        raise ModerationError("comment", f"keep the comment under {MAX_CONTENT} characters")
+    target = await actors.resolve(fed, account)
+    me = fed.uris.actor(reporter.username)
+    if target == me:
+        raise ModerationError("account", "you cannot report yourself")
+    extra = _targets(objects or [])
+    if len(extra) != len(objects or []):
+        raise ModerationError("objects", "objects must be distinct http(s) URLs, at most 49")
+    local_name = fed.uris.username_of(target)
+    remote = local_name is None
+    if local_name is not None:
+        async with fed.db.connection() as conn:
+            if await users.get_by_username(conn, local_name) is None:
+                raise ModerationError("account", f"there is no account @{local_name} here")
+    else:
+        blocked = await fed.blocked_domains()
+        if any(url_blocked(u, blocked) for u in (target, *extra)):
+            forward = False  # we do not talk to blocked servers, even to report them
+    uri = f"{fed.uris.base_url}/reports/{new_id()}"
+    now = datetime.now(UTC)
+    inbox: str | None = None
+    if forward and remote:
+        found = await actors.get(fed, target)
+        inbox = found.shared_inbox or found.inbox
+    async with fed.db.transaction() as conn:
+        await reports.add(
+            conn, uri=uri, reporter=me, targets=[target, *extra], content=comment, now=now
+        )
+        if inbox is not None:
+            flag = {
+                "@context": AS_CONTEXT,
+                "id": uri,
+                "type": "Flag",
+                "actor": fed.uris.instance_actor,
+                "object": [target, *extra],
+                "content": comment,
+                "to": [target],
+            }
+            await queue(conn, flag, user_id=None, inboxes=[inbox], now=now)
+    return uri, inbox is not None
 
 
 async def on_flag(fed: Federation, activity: dict[str, Any]) -> str:

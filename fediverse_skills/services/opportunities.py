@@ -20,6 +20,7 @@ from ..store.db import Connection
 from ..store.opportunities import NeededSkill, NewOpportunity, OpportunityRow
 from ..store.users import User
 from . import trust
+from .blocks import url_blocked
 from .context import Federation
 from .outbox import new_id, queue
 
@@ -166,7 +167,7 @@ async def edit(fed: Federation, user: User, public_id: str, data: dict[str, Any]
     if unknown:
         raise InvalidOpportunity(unknown[0], f"unknown field {unknown[0]!r}")
     state = data.get("state")
-    if state is not None and state not in {s.value for s in rules.State}:
+    if state is not None and (not isinstance(state, str) or state not in set(rules.State)):
         raise InvalidOpportunity("state", "state is open or closed")
     now = datetime.now(UTC)
     async with fed.db.transaction() as conn:
@@ -216,14 +217,29 @@ async def remove(fed: Federation, user: User, public_id: str) -> None:
         await store.remove(conn, row.id)
 
 
+async def _shown(fed: Federation, conn: Connection, row: OpportunityRow | None) -> bool:
+    """Whether a posting may be shown: not one of a suspended (or deleted) member, nor one
+    received from a blocked domain."""
+    if row is None:
+        return False
+    if row.user_id is not None:
+        poster = await users.get_by_id(conn, row.user_id)
+        return poster is not None and poster.suspended_at is None and poster.deleted_at is None
+    return not url_blocked(row.author, await fed.blocked_domains())
+
+
 async def get(fed: Federation, public_id: str) -> OpportunityRow | None:
+    """The posting with that id, if it may be shown."""
     async with fed.db.connection() as conn:
-        return await store.get(conn, public_id)
+        row = await store.get(conn, public_id)
+        return row if await _shown(fed, conn, row) else None
 
 
 async def get_by_uri(fed: Federation, uri: str) -> OpportunityRow | None:
+    """The posting with that URI (ours or received), if it may be shown."""
     async with fed.db.connection() as conn:
-        return await store.by_uri(conn, uri)
+        row = await store.by_uri(conn, uri)
+        return row if await _shown(fed, conn, row) else None
 
 
 async def board(
@@ -238,9 +254,10 @@ async def board(
     limit: int = 50,
     offset: int = 0,
 ) -> list[OpportunityRow]:
-    """Live postings, newest first; ``mine`` lists that user's own, closed ones too."""
+    """Live postings, newest first; ``mine`` lists that user's own, closed ones too. Never
+    those of suspended members or from blocked domains."""
     async with fed.db.connection() as conn:
-        return await store.board(
+        rows = await store.board(
             conn,
             now=datetime.now(UTC),
             skill=skill,
@@ -253,6 +270,10 @@ async def board(
             limit=limit,
             offset=offset,
         )
+    blocked = await fed.blocked_domains()
+    if not blocked:
+        return rows
+    return [r for r in rows if r.user_id is not None or not url_blocked(r.author, blocked)]
 
 
 def is_live(row: OpportunityRow, now: datetime | None = None) -> bool:

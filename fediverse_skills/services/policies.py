@@ -13,7 +13,7 @@ from ..store.users import User
 from . import actors
 from .context import Federation
 
-__all__ = ["allowed", "block_actor", "relation", "unblock_actor"]
+__all__ = ["allowed", "block_actor", "blocked_actors", "relation", "unblock_actor"]
 
 
 def policy_of(user: User) -> Policy:
@@ -60,3 +60,9 @@ async def unblock_actor(fed: Federation, user: User, account: str) -> bool:
     uri = await actors.resolve(fed, account)
     async with fed.db.transaction() as conn:
         return await blocks.remove_actor(conn, user.id, uri)
+
+
+async def blocked_actors(fed: Federation, user: User) -> list[str]:
+    """The people ``user`` blocked, as actor URIs."""
+    async with fed.db.connection() as conn:
+        return await blocks.blocked_actors(conn, user.id)

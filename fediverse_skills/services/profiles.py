@@ -480,10 +480,13 @@ async def _fetch_items(fed: Federation, collection: str) -> list[dict[str, Any]]
 def _remote_skill(item: dict[str, Any], owner: str, collection: str) -> dict[str, Any] | None:
     """A skill entry from a remote collection item, or None if the item is not a skill of
     this person on their server."""
-    read = vocabulary.normalised_or_none(item)
+    # The embedded endorsements and suggestion are read (and judged) one by one later: a
+    # bad one fails on its own without hiding the skill.
+    nested: dict[str, Any] = {k: item[k] for k in ("endorsements", "suggestion") if k in item}
+    read = vocabulary.normalised_or_none({k: v for k, v in item.items() if k not in nested})
     if read is None or read.get("type") != "Skill" or read.get("about") != owner:
         return None
-    item = read
+    item = {**read, **nested}
     key, name, skill_id = item.get("skillKey"), item.get("name"), item.get("id")
     if not all(isinstance(v, str) for v in (key, name, skill_id)):
         return None

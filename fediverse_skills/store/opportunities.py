@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import opportunities, opportunity_skills
+from .tables import opportunities, opportunity_skills, users
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,13 @@ async def remove(conn: AsyncConnection, opportunity_id: int) -> None:
     await conn.execute(delete(opportunities).where(opportunities.c.id == opportunity_id))
 
 
+def _not_suspended() -> ColumnElement[bool]:
+    """Received postings, and ours whose poster is not suspended (a suspended member's
+    postings are hidden until the suspension is lifted)."""
+    suspended = select(users.c.id).where(users.c.suspended_at.is_not(None))
+    return or_(opportunities.c.user_id.is_(None), opportunities.c.user_id.not_in(suspended))
+
+
 async def board(
     conn: AsyncConnection,
     *,
@@ -159,8 +166,9 @@ async def board(
     limit: int = 50,
     offset: int = 0,
 ) -> list[OpportunityRow]:
-    """Postings, newest first, filtered. Closed and expired ones only with include_closed."""
-    query = select(opportunities)
+    """Postings, newest first, filtered. Closed and expired ones only with include_closed.
+    Never those of suspended members."""
+    query = select(opportunities).where(_not_suspended())
     if not include_closed:
         query = query.where(
             opportunities.c.state == "open",
@@ -198,13 +206,15 @@ async def board(
 async def with_skills(
     conn: AsyncConnection, keys: Iterable[str], *, now: datetime, limit: int = 500
 ) -> list[OpportunityRow]:
-    """Live postings that need any of ``keys`` (for "opportunities for me")."""
+    """Live postings that need any of ``keys`` (for "opportunities for me"); never those
+    of suspended members."""
     wanted = list(keys)
     if not wanted:
         return []
     rows = await conn.execute(
         select(opportunities)
         .where(
+            _not_suspended(),
             opportunities.c.state == "open",
             or_(opportunities.c.expires_at.is_(None), opportunities.c.expires_at > now),
             opportunities.c.id.in_(

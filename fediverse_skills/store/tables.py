@@ -116,6 +116,8 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
+    # Space-separated: "read", "write" or both (services.tokens.SCOPES).
+    Column("scopes", String(40), nullable=False, server_default="read write"),
 )
 
 worker_heartbeats = Table(

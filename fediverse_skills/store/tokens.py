@@ -18,14 +18,27 @@ class TokenRecord:
     name: str
     created_at: datetime
     last_used_at: datetime | None
+    scopes: str  # space-separated
 
 
 async def insert_token(
-    conn: AsyncConnection, *, user_id: int, name: str, token_hash: str, created_at: datetime
+    conn: AsyncConnection,
+    *,
+    user_id: int,
+    name: str,
+    token_hash: str,
+    created_at: datetime,
+    scopes: str,
 ) -> int:
     result = await conn.execute(
         insert(api_tokens)
-        .values(user_id=user_id, name=name, token_hash=token_hash, created_at=created_at)
+        .values(
+            user_id=user_id,
+            name=name,
+            token_hash=token_hash,
+            created_at=created_at,
+            scopes=scopes,
+        )
         .returning(api_tokens.c.id)
     )
     return int(result.scalar_one())
@@ -40,6 +53,7 @@ async def find_active(conn: AsyncConnection, token_hash: str) -> TokenRecord | N
                 api_tokens.c.name,
                 api_tokens.c.created_at,
                 api_tokens.c.last_used_at,
+                api_tokens.c.scopes,
             ).where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
         )
     ).one_or_none()
@@ -50,3 +64,16 @@ async def mark_used(conn: AsyncConnection, token_id: int, when: datetime) -> Non
     await conn.execute(
         update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=when)
     )
+
+
+async def revoke(conn: AsyncConnection, token_id: int, when: datetime) -> int | None:
+    """Revoke the token ``token_id`` if it is still active; returns its user's id, or None
+    if there is no such active token."""
+    result = await conn.execute(
+        update(api_tokens)
+        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=when)
+        .returning(api_tokens.c.user_id)
+    )
+    found = result.scalar_one_or_none()
+    return None if found is None else int(found)

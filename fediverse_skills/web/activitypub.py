@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..services import documents
+from ..services import access, documents
 from . import context, pages
 from .responses import activity_json, page_number
 
@@ -18,13 +18,36 @@ def _username(request: Request) -> str:
     return str(request.path_params["username"]).lower()
 
 
+async def signed_reader(request: Request) -> str | None:
+    """In authorized-fetch mode, the verified signer of this GET (401/403 otherwise);
+    outside it, nobody in particular (None): only public documents are served then."""
+    if not context.settings(request).authorized_fetch:
+        return None
+    fed = context.fed(request)
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    url = fed.uris.base_url + raw_path.decode("latin-1")
+    if request.url.query:
+        url += "?" + request.url.query
+    try:
+        return await access.reader(fed, url=url, headers=request.headers.items(), required=True)
+    except access.AccessRefused as exc:
+        raise HTTPException(exc.status, exc.reason) from None
+
+
 async def _document_or_404(
-    request: Request, make: Callable[[], Awaitable[dict[str, Any] | str | None]]
+    request: Request, make: Callable[[str | None], Awaitable[dict[str, Any] | str | None]]
 ) -> Response:
-    doc = await make()
+    """The document ``make(reader)`` builds, once the reader may fetch at all."""
+    reader = await signed_reader(request)
+    doc = await make(reader)
     if doc is None:
         raise HTTPException(404, "Not Found")
-    return activity_json(doc)
+    response = activity_json(doc)
+    if context.settings(request).authorized_fetch:
+        # What is served depends on who signed: no shared cache may reuse it.
+        response.headers["Vary"] = "Accept, Signature, Signature-Input"
+        response.headers["Cache-Control"] = "private"
+    return response
 
 
 async def actor(request: Request) -> Response:
@@ -35,7 +58,11 @@ async def actor(request: Request) -> Response:
         response.headers["Vary"] = "Accept"
         return response
     await pages.profile_user(request, username)  # 404 unknown, 410 Gone: suspended, deleted
-    return await _document_or_404(request, lambda: documents.actor(fed, username))
+    # Readable without a signature in every mode: peers need our keys to verify anything.
+    doc = await documents.actor(fed, username)
+    if doc is None:
+        raise HTTPException(404, "Not Found")
+    return activity_json(doc)
 
 
 async def instance_actor(request: Request) -> Response:
@@ -46,7 +73,9 @@ async def note(request: Request) -> Response:
     fed = context.fed(request)
     return await _document_or_404(
         request,
-        lambda: documents.note(fed, _username(request), str(request.path_params["note_id"])),
+        lambda reader: documents.note(
+            fed, _username(request), str(request.path_params["note_id"]), reader=reader
+        ),
     )
 
 
@@ -54,7 +83,9 @@ async def activity(request: Request) -> Response:
     fed = context.fed(request)
     return await _document_or_404(
         request,
-        lambda: documents.activity(fed, _username(request), str(request.path_params["id"])),
+        lambda reader: documents.activity(
+            fed, _username(request), str(request.path_params["id"]), reader=reader
+        ),
     )
 
 
@@ -68,14 +99,16 @@ def _page(request: Request) -> int | None:
 async def outbox(request: Request) -> Response:
     fed = context.fed(request)
     page = _page(request)
-    return await _document_or_404(request, lambda: documents.outbox(fed, _username(request), page))
+    return await _document_or_404(
+        request, lambda _: documents.outbox(fed, _username(request), page)
+    )
 
 
 async def followers(request: Request) -> Response:
     fed = context.fed(request)
     page = _page(request)
     return await _document_or_404(
-        request, lambda: documents.relations(fed, _username(request), "followers", page)
+        request, lambda _: documents.relations(fed, _username(request), "followers", page)
     )
 
 
@@ -83,32 +116,36 @@ async def following(request: Request) -> Response:
     fed = context.fed(request)
     page = _page(request)
     return await _document_or_404(
-        request, lambda: documents.relations(fed, _username(request), "following", page)
+        request, lambda _: documents.relations(fed, _username(request), "following", page)
     )
 
 
 async def skills(request: Request) -> Response:
     fed = context.fed(request)
     page = _page(request)
-    return await _document_or_404(request, lambda: documents.skills(fed, _username(request), page))
+    return await _document_or_404(
+        request, lambda _: documents.skills(fed, _username(request), page)
+    )
 
 
 async def skill(request: Request) -> Response:
     fed = context.fed(request)
     key = str(request.path_params["key"])
-    return await _document_or_404(request, lambda: documents.skill(fed, _username(request), key))
+    return await _document_or_404(request, lambda _: documents.skill(fed, _username(request), key))
 
 
 async def featured_tags(request: Request) -> Response:
     fed = context.fed(request)
-    return await _document_or_404(request, lambda: documents.featured_tags(fed, _username(request)))
+    return await _document_or_404(
+        request, lambda _: documents.featured_tags(fed, _username(request))
+    )
 
 
 async def endorsement(request: Request) -> Response:
     fed = context.fed(request)
     public_id = str(request.path_params["id"])
     return await _document_or_404(
-        request, lambda: documents.endorsement(fed, _username(request), public_id)
+        request, lambda _: documents.endorsement(fed, _username(request), public_id)
     )
 
 

@@ -1,4 +1,9 @@
-"""The JSON API (``/api/v1``), authenticated with bearer tokens from ``token create``."""
+"""The JSON API (``/api/v1``), authenticated with bearer tokens from ``token create``.
+
+Every request's token is looked up afresh (a revoked token fails on the next request, even
+on the same connection) and must carry the scope its method needs: ``read`` for GET,
+``write`` for POST, PATCH, PUT and DELETE (see services.tokens).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from ..services import User, follows, outbox, profiles, tokens
 from ..services.outbox import InvalidNote
@@ -18,19 +23,44 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 MAX_JSON = 65_536
 
 
-async def current_user(request: Request) -> User:
+def needed_scope(method: str) -> str:
+    """The scope a request needs: ``read`` for GET (and HEAD), ``write`` for the rest."""
+    return tokens.READ if method.upper() in ("GET", "HEAD") else tokens.WRITE
+
+
+async def current_bearer(request: Request, *, scope: str | None) -> tokens.Bearer:
+    """The request's token, checked against the database now; 401 without a valid one,
+    403 if it lacks ``scope`` (None: any scope will do)."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise HTTPException(401, "a bearer token is required", headers=_CHALLENGE)
-    user = await tokens.authenticate(context.db(request), credentials.strip())
-    if user is None:
+    found = await tokens.bearer(context.db(request), credentials.strip())
+    if found is None:
         raise HTTPException(
             401,
             "the token is invalid or revoked",
             headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
         )
-    return user
+    if scope is not None and not found.allows(scope):
+        has = ",".join(s for s in tokens.SCOPES if found.allows(s))
+        raise HTTPException(
+            403,
+            f"this token lacks the {scope} scope (it has {has}); "
+            f"{request.method.upper()} requests need {scope}",
+            headers={
+                "WWW-Authenticate": (
+                    f'Bearer realm="api", error="insufficient_scope", scope="{scope}"'
+                )
+            },
+        )
+    return found
+
+
+async def current_user(request: Request) -> User:
+    """The user the request's token acts for; the token must have the scope the request's
+    method needs (``needed_scope``)."""
+    return (await current_bearer(request, scope=needed_scope(request.method))).user
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -48,7 +78,26 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise HTTPException(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HTTPException(400, "the body must be a JSON object")
+    if _has_lone_surrogate(data):
+        raise HTTPException(400, "a string holds a lone surrogate (U+D800 to U+DFFF)")
     return data
+
+
+def _has_lone_surrogate(data: dict[str, Any]) -> bool:
+    """A lone surrogate cannot be stored: JSON's ``\\ud800`` escape decodes to one, and so
+    do its UTF-8-like bytes (``json.loads`` decodes bytes with surrogatepass)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def only_fields(data: dict[str, Any], *known: str) -> None:
+    """400 for the first field of ``data`` that is not one of ``known``."""
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise HTTPException(400, f"unknown field {unknown[0]!r}")
 
 
 def text_field(data: dict[str, Any], name: str, *, max_length: int = 5000) -> str:
@@ -183,6 +232,13 @@ async def update_profile(request: Request) -> JSONResponse:
     except profiles.InvalidProfile as exc:
         raise HTTPException(400, str(exc)) from None
     return JSONResponse(account_json(request, updated))
+
+
+async def revoke_current_token(request: Request) -> Response:
+    """Revoke the token this request is made with (any scope may give itself up)."""
+    found = await current_bearer(request, scope=None)
+    await tokens.revoke(context.db(request), found.token_id)
+    return Response(status_code=204)
 
 
 async def openapi(request: Request) -> JSONResponse:

@@ -8,15 +8,15 @@ other request goes on to the Starlette app unchanged. The work itself is one cal
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..domain.ratelimits import retry_after
 from ..services import documents, inbox, metrics
 from ..services.context import Federation
+from .responses import send_json
 
 log = logging.getLogger("fediverse_skills.web")
 
@@ -26,24 +26,10 @@ MAX_BODY = inbox.MAX_BODY
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: float = 0.0) -> None:
         self.status = status
         self.reason = reason
-
-
-async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+        self.retry_after = retry_after
 
 
 async def _read_body(scope: Scope, receive: Receive) -> bytes:
@@ -88,7 +74,7 @@ async def _handle(fed: Federation, scope: Scope, receive: Receive, recipient: st
             fed, method="POST", url=url, headers=headers, body=body, recipient=recipient
         )
     except inbox.Refused as exc:
-        raise _Refusal(exc.status, exc.reason) from None
+        raise _Refusal(exc.status, exc.reason, exc.retry_after) from None
     return receipt.activity_id
 
 
@@ -118,12 +104,13 @@ class InboxFastPath:
             activity_id = await _handle(fed, scope, receive, recipient)
         except _Refusal as exc:
             metrics.count_inbox(fed, exc.status)
-            await _send_json(send, exc.status, {"error": exc.reason})
+            headers = {"Retry-After": retry_after(exc.retry_after)} if exc.status == 429 else None
+            await send_json(send, exc.status, {"error": exc.reason}, headers)
             return
         except Exception:
             log.exception("inbox POST failed", extra={"fields": {"path": scope["path"]}})
             metrics.count_inbox(fed, 500)
-            await _send_json(send, 500, {"error": "internal error"})
+            await send_json(send, 500, {"error": "internal error"})
             return
         metrics.count_inbox(fed, 202)
-        await _send_json(send, 202, {"id": activity_id})
+        await send_json(send, 202, {"id": activity_id})

@@ -11,11 +11,16 @@ from starlette.responses import PlainTextResponse, Response
 from ..services import metrics
 from . import auth, context, render
 from .api import current_user
+from .clients import has_forwarding_headers
 
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def _loopback(request: Request) -> bool:
+    """A direct connection from this machine (a request through a proxy is not one, even
+    from an unconfigured proxy on loopback)."""
+    if has_forwarding_headers(request.scope):
+        return False
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -21,10 +21,11 @@ def _errors(*codes: int) -> dict[str, Any]:
     reasons = {
         400: "Invalid input (the error says which field and why)",
         401: "Missing, invalid or revoked token",
+        403: "The token lacks the scope (read or write) the method needs, or the "
+        "person's policy does not allow it",
         404: "Not found",
         413: "Body too large",
         415: "The body is not application/json",
-        403: "The person's policy does not allow it",
         409: "It conflicts with what is there (a duplicate, or a decision already made)",
         422: "The request is well formed but cannot be carried out",
     }
@@ -44,7 +45,7 @@ def _path_param(name: str, description: str, **schema: Any) -> dict[str, Any]:
 def _no_content(summary: str, *, errors: tuple[int, ...]) -> dict[str, Any]:
     return {
         "summary": summary,
-        "responses": {"204": {"description": "Done"}, **_errors(401, *errors)},
+        "responses": {"204": {"description": "Done"}, **_errors(401, 403, *errors)},
     }
 
 
@@ -56,7 +57,7 @@ def _operation(
         "summary": summary,
         "responses": {
             str(status): {"description": description, "content": _json(_ref(schema))},
-            **_errors(401, *errors),
+            **_errors(401, 403, *errors),
         },
     }
     if body is not None:
@@ -90,11 +91,23 @@ OPENAPI: dict[str, Any] = {
     "info": {
         "title": "fediverse-skills API",
         "version": __version__,
-        "description": "Bearer tokens come from `fediverse-skills token create USERNAME`. "
+        "description": "Bearer tokens come from `fediverse-skills token create USERNAME`; "
+        "GET needs the read scope, other methods the write scope. "
         "Errors are JSON objects with one field, `error`, a short reason.",
     },
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from `fediverse-skills token create USERNAME "
+                "[--scope read|write|read,write]` (default read,write). GET needs the read "
+                "scope; POST, PATCH, PUT and DELETE need write (neither implies the other). "
+                "A token without the scope gets 403 with an error naming it. The token is "
+                "checked on every request: once revoked (`token revoke ID`, or DELETE "
+                "/api/v1/tokens/current) or its account suspended, the next request is 401.",
+            }
+        },
         "schemas": {
             "Error": _obj(["error"], error=_STR),
             "Account": _obj(
@@ -398,6 +411,27 @@ OPENAPI: dict[str, Any] = {
             ),
             "NewBlock": _obj(["account"], account=_HANDLE),
             "Block": _obj(["actor", "blocked"], actor=_URI, blocked={"type": "boolean"}),
+            "NewReport": _obj(
+                ["account"],
+                account=_HANDLE,
+                comment={"type": "string", "maxLength": 5000},
+                objects={
+                    "type": "array",
+                    "items": _URI,
+                    "maxItems": 49,
+                    "description": "the account's posts or other objects the report is about",
+                },
+                forward={
+                    "type": "boolean",
+                    "description": "also send a Flag to the account's own server, in the "
+                    "instance's name (default false)",
+                },
+            ),
+            "Report": _obj(
+                ["id", "forwarded"],
+                id=_URI,
+                forwarded={"type": "boolean", "description": "a Flag was queued to their server"},
+            ),
             "Notifications": _obj(
                 ["notifications"],
                 notifications={
@@ -454,6 +488,13 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/me": {
             "get": _operation(
                 "The account the token belongs to", (200, "The account", "Account"), errors=()
+            ),
+        },
+        "/api/v1/tokens/current": {
+            "delete": _no_content(
+                "Revoke the token this request is made with (any scope may); the next "
+                "request with it is 401",
+                errors=(),
             ),
         },
         "/api/v1/profile": {
@@ -600,7 +641,7 @@ OPENAPI: dict[str, Any] = {
             "get": _operation(
                 "The assembled profile of a local or remote person, every proof checked",
                 (200, "The profile", "Profile"),
-                errors=(404,),
+                errors=(400, 404),
             ),
         },
         "/api/v1/blocks": {
@@ -616,6 +657,14 @@ OPENAPI: dict[str, Any] = {
                     {"name": "account", "in": "query", "required": True, "schema": _HANDLE}
                 ],
             },
+        },
+        "/api/v1/reports": {
+            "post": _operation(
+                "Report an account to this instance's admins, and optionally to its server",
+                (201, "Reported", "Report"),
+                body="NewReport",
+                errors=(400, 413, 415, 422),
+            ),
         },
         "/api/v1/opportunities": {
             "post": _operation(

@@ -12,6 +12,7 @@ from ..services import documents, matching, opportunities
 from ..services.opportunities import InvalidOpportunity, OpportunityError
 from . import auth, context, render
 from . import matching as matching_api
+from .activitypub import signed_reader
 from .api import current_user, json_body
 from .responses import activity_json
 
@@ -146,6 +147,7 @@ async def note(request: Request) -> Response:
         response = await posting_page(request, row)
         response.headers["Vary"] = "Accept"
         return response
+    await signed_reader(request)  # in authorized-fetch mode, only for signed GETs
     return activity_json(opportunities.document(fed, row))
 
 

@@ -6,7 +6,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..services import asks, avatars, notifications, profiles, skills, suggestions
+from ..services import asks, avatars, notifications, policies, profiles, skills, suggestions
+from ..services.actors import ActorUnavailable
 from ..services.outbox import InvalidNote
 from . import auth, context, render
 from .visitor import sentence
@@ -73,9 +74,36 @@ async def settings_page(
             "errors": errors or {},
             "policies": POLICIES,
             "avatar": fed.uris.media(user.avatar) if user.avatar else None,
+            "blocked": await policies.blocked_actors(fed, user),
         },
         status=status,
     )
+
+
+MAX_ACCOUNT = 2048
+
+
+async def block(request: Request) -> Response:
+    """Block a person (``account``) or, with ``unblock``, lift a block."""
+    data = await auth.form(request)
+    user = await auth.require_user(request)
+    account = auth.text(data, "account").strip()
+    unblock = auth.text(data, "unblock") == "1"
+    values = {"display_name": user.display_name, "summary": user.summary, "account": account}
+    if not account or len(account) > MAX_ACCOUNT:
+        error = "Name the person, as user@host or as a link to them."
+        return await settings_page(request, values=values, errors={"account": error}, status=400)
+    fed = context.fed(request)
+    try:
+        if unblock:
+            await policies.unblock_actor(fed, user, account)
+        else:
+            await policies.block_actor(fed, user, account)
+    except ActorUnavailable as exc:
+        return await settings_page(
+            request, values=values, errors={"account": sentence(str(exc))}, status=422
+        )
+    return auth.redirect(request, f"/settings?done={'unblocked' if unblock else 'blocked'}#blocks")
 
 
 async def save_profile(request: Request) -> Response:

@@ -11,16 +11,10 @@ from starlette.responses import JSONResponse
 from ..services import referrals
 from ..services.referrals import ReferralError
 from . import context
-from .api import current_user, json_body, text_field
+from .api import current_user, json_body, only_fields, text_field
 
 MAX_REFERENCE = 2048  # a posting's or a person's URL
 REMOTE = "remote"  # the path id of a posting named by its URI in the body
-
-
-def _only(data: dict[str, Any], *known: str) -> None:
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise HTTPException(400, f"unknown field {unknown[0]!r}")
 
 
 def _comment(data: dict[str, Any]) -> str:
@@ -41,7 +35,7 @@ async def create(request: Request) -> JSONResponse:
     referred them to it already)."""
     user = await current_user(request)
     data = await json_body(request)
-    _only(data, "opportunity", "candidate", "comment")
+    only_fields(data, "opportunity", "candidate", "comment")
     try:
         outcome = await referrals.refer(
             context.fed(request),
@@ -93,7 +87,7 @@ async def interest(request: Request) -> JSONResponse:
     ``opportunity`` in the body."""
     user = await current_user(request)
     data = await json_body(request)
-    _only(data, "comment", "include_profile", "opportunity")
+    only_fields(data, "comment", "include_profile", "opportunity")
     reference = str(request.path_params["id"])
     if reference == REMOTE:
         reference = text_field(data, "opportunity", max_length=MAX_REFERENCE)

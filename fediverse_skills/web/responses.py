@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Send
 
 ACTIVITY_JSON = "application/activity+json"
 
@@ -19,6 +20,20 @@ def activity_json(doc: dict[str, Any] | str, *, status: int = 200, vary: bool = 
     )
     body = text.encode("utf-8")
     return Response(body, status_code=status, media_type=ACTIVITY_JSON, headers=headers)
+
+
+async def send_json(
+    send: Send, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    """Answer with JSON at the ASGI level (for the paths answered before the router)."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    raw = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 def page_number(request: Request) -> int | None:

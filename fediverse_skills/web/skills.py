@@ -13,7 +13,7 @@ from ..services import endorsements, notifications, outbox, policies, profiles, 
 from ..services.actors import ActorUnavailable
 from ..services.outbox import InvalidNote
 from . import context
-from .api import current_user, json_body, text_field
+from .api import current_user, json_body, only_fields, text_field
 
 MAX_HANDLE = 2048
 SUGGESTION_STATES = ("pending", "accepted", "rejected", "withdrawn")
@@ -28,12 +28,6 @@ def _optional_text(data: dict[str, Any], name: str, max_length: int) -> str:
     if len(value) > max_length:
         raise HTTPException(400, f"{name} has at most {max_length} characters")
     return value
-
-
-def _only(data: dict[str, Any], *known: str) -> None:
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise HTTPException(400, f"unknown field {unknown[0]!r}")
 
 
 def suggestion_json(row: suggestions.SuggestionRow) -> dict[str, Any]:
@@ -55,7 +49,7 @@ def suggestion_json(row: suggestions.SuggestionRow) -> dict[str, Any]:
 async def create_suggestion(request: Request) -> JSONResponse:
     user = await current_user(request)
     data = await json_body(request)
-    _only(data, "to", "skill", "comment", "taxonomy")
+    only_fields(data, "to", "skill", "comment", "taxonomy")
     try:
         outcome = await suggestions.suggest(
             context.fed(request),
@@ -121,7 +115,7 @@ def endorsement_json(row: endorsements.EndorsementRow) -> dict[str, Any]:
 async def create_endorsement(request: Request) -> JSONResponse:
     user = await current_user(request)
     data = await json_body(request)
-    _only(data, "to", "skill", "comment")
+    only_fields(data, "to", "skill", "comment")
     try:
         row = await endorsements.endorse(
             context.fed(request),
@@ -147,7 +141,7 @@ async def delete_endorsement(request: Request) -> Response:
 async def create_skill(request: Request) -> JSONResponse:
     user = await current_user(request)
     data = await json_body(request)
-    _only(data, "skill", "taxonomy")
+    only_fields(data, "skill", "taxonomy")
     try:
         row = await skills.declare(
             context.fed(request),
@@ -180,7 +174,7 @@ async def delete_skill(request: Request) -> Response:
 async def create_ask(request: Request) -> JSONResponse:
     user = await current_user(request)
     data = await json_body(request)
-    _only(data, "text")
+    only_fields(data, "text")
     try:
         note, create = await outbox.publish_note(
             context.fed(request), user, text_field(data, "text"), kind="ask"
@@ -214,7 +208,7 @@ async def profile(request: Request) -> Response:
 async def create_block(request: Request) -> JSONResponse:
     user = await current_user(request)
     data = await json_body(request)
-    _only(data, "account")
+    only_fields(data, "account")
     try:
         uri = await policies.block_actor(
             context.fed(request), user, text_field(data, "account", max_length=MAX_HANDLE)

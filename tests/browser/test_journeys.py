@@ -277,6 +277,7 @@ PAGES = (
     "/opportunities",
     "/opportunities/new",
     "/referrals",
+    "/report?account=wes@example",
 )
 
 

@@ -108,9 +108,12 @@ class App:
 
 
 @contextlib.asynccontextmanager
-async def running_app(settings: Settings, db: Database) -> AsyncIterator[App]:
+async def running_app(
+    settings: Settings, db: Database, *, client: tuple[str, int] = ("127.0.0.1", 123)
+) -> AsyncIterator[App]:
     """``create_app(settings)`` with its real lifespan, over ASGI, without the worker task
-    (tests run the worker step by step with :meth:`App.process`)."""
+    (tests run the worker step by step with :meth:`App.process`). ``client`` is the
+    address the requests come from."""
     app = create_app(settings, run_worker=False)
     captured: dict[str, Any] = {}
 
@@ -122,7 +125,7 @@ async def running_app(settings: Settings, db: Database) -> AsyncIterator[App]:
     async with LifespanManager(capture_state) as manager:
         fed = captured["state"]["fed"]
         assert isinstance(fed, Federation)
-        transport = httpx.ASGITransport(app=manager.app)
+        transport = httpx.ASGITransport(app=manager.app, client=client)
         async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as http:
             yield App(http=http, fed=fed, db=db, settings=settings)
 

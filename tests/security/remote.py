@@ -109,10 +109,22 @@ class RemoteServer:
     URLs (``origin``).
     """
 
-    def __init__(self, hosts: Sequence[str] = ("127.0.0.1",), port: int = 0) -> None:
+    def __init__(
+        self,
+        hosts: Sequence[str] = ("127.0.0.1",),
+        port: int = 0,
+        *,
+        fallback: Callable[[Seen], Reply] | None = None,
+        record: bool = True,
+        backlog: int = 100,
+    ) -> None:
         self.hosts = tuple(hosts)
         self.port = port
         self.routes: dict[str, Route] = {}
+        # Answers paths that have no route (None: 404); ``record`` False keeps no requests.
+        self.fallback = fallback
+        self.record = record
+        self.backlog = backlog
         self.requests: list[Seen] = []
         self.connections = 0
         self._servers: list[asyncio.Server] = []
@@ -121,7 +133,9 @@ class RemoteServer:
     async def start(self) -> RemoteServer:
         try:
             for host in self.hosts:
-                server = await asyncio.start_server(self._serve, host, self.port)
+                server = await asyncio.start_server(
+                    self._serve, host, self.port, backlog=self.backlog
+                )
                 self._servers.append(server)
                 self.port = server.sockets[0].getsockname()[1]
         except BaseException:
@@ -175,10 +189,14 @@ class RemoteServer:
                     if line:
                         name, _, value = line.partition(":")
                         headers[name.strip().lower()] = value.strip()
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                if headers.get("transfer-encoding", "").lower() == "chunked":
+                    body = await _read_chunked(reader)
+                else:
+                    body = await reader.readexactly(int(headers.get("content-length", "0")))
                 seen = Seen(method, target, headers, body)
-                self.requests.append(seen)
-                route = self.routes.get(seen.path, Reply(404, body=b"not found"))
+                if self.record:
+                    self.requests.append(seen)
+                route = self.routes.get(seen.path) or self.fallback or _NOT_FOUND
                 reply = route(seen) if callable(route) else route
                 lines_out = [f"HTTP/1.1 {reply.status} Whatever"]
                 lines_out += [f"{name}: {value}" for name, value in reply.headers]
@@ -192,6 +210,19 @@ class RemoteServer:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+
+_NOT_FOUND = Reply(404, body=b"not found")
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        chunk = await reader.readexactly(size + 2)
+        if size == 0:
+            return b"".join(parts)
+        parts.append(chunk[:-2])
 
 
 # ----------------------------------------------------------------------------- actors
