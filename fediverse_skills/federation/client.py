@@ -324,9 +324,13 @@ class FederationClient:
             raise ForbiddenAddress(f"scheme not allowed: {parsed.scheme}")
         if parsed.userinfo:
             raise ForbiddenAddress("credentials in URL are not allowed")
-        check_host(parsed.host, allow_private=self.allow_private)
-        if self.host_refused is not None and self.host_refused(parsed.host):
-            raise ForbiddenAddress(f"{parsed.host} is blocked")
+        try:
+            host = parsed.host  # decodes IDNA: a malformed "xn--" label raises here
+        except UnicodeError as exc:
+            raise FetchError(f"invalid URL: {exc}") from None
+        check_host(host, allow_private=self.allow_private)
+        if self.host_refused is not None and self.host_refused(host):
+            raise ForbiddenAddress(f"{host} is blocked")
         return parsed
 
     async def _get_json(

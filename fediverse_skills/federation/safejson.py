@@ -64,7 +64,7 @@ def loads_object(
 
     Refused: more than ``max_bytes``, invalid UTF-8 or JSON, nesting deeper than
     ``max_depth``, duplicate keys, NaN/Infinity, integers of more than
-    :data:`MAX_INT_DIGITS` digits, and lone surrogates in strings.
+    :data:`MAX_INT_DIGITS` digits, and strings holding a NUL or a lone surrogate.
     """
     if len(data) > max_bytes:
         raise JsonError("document too large")
@@ -87,16 +87,30 @@ def loads_object(
         raise JsonError(f"invalid JSON: {str(exc)[:200]}") from None
     if not isinstance(value, dict):
         raise JsonError("the JSON top level is not an object")
-    if "\\u" in text and has_lone_surrogate(value):
-        raise JsonError("a string holds a lone surrogate (\\ud800-\\udfff escape)")
+    if "\\u" in text:  # only an escape can make a NUL or a lone surrogate
+        problem = _unstorable(value)
+        if problem is not None:
+            raise JsonError(problem)
     return value
 
 
-def has_lone_surrogate(value: Any) -> bool:
-    """Whether a parsed document holds a string that is not Unicode text: JSON's ``\\ud800``
-    escape decodes to a lone surrogate, which no database or UTF-8 encoder takes."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+def _unstorable(value: Any) -> str | None:
+    """Why a parsed document holds a string no database takes, or None. JSON escapes can
+    spell a NUL (``\\u0000``, refused by PostgreSQL) or a lone surrogate (``\\ud800``,
+    which no UTF-8 encoder takes)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "a string holds a NUL character (\\u0000)"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a string holds a lone surrogate (\\ud800-\\udfff escape)"
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None

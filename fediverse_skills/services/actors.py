@@ -229,7 +229,10 @@ def _schemes(fed: Federation, host: str) -> list[str]:
     """https always; plain http too for local test peers when private addresses are allowed."""
     if not fed.allow_private_addresses:
         return ["https"]
-    name = urlsplit(f"//{host}").hostname or ""
+    try:
+        name = urlsplit(f"//{host}").hostname or ""
+    except ValueError:  # e.g. "[not-an-ip]": nothing will answer there anyway
+        return ["https"]
     try:
         private = is_forbidden(ipaddress.ip_address(name), allow_private=False) is not None
     except ValueError:
