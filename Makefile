@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck layers alembic-check node-deps pytest screenshots bench demo tour clean
+.PHONY: run test lint typecheck layers alembic-check node-deps pytest screenshots bench soak crash fuzz demo tour clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fediverse-skills needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -81,6 +81,28 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Five minutes of mixed traffic at the knee, on SQLite; exits 1 if a request fails or RSS is not
+# flat within 10 % (bench/README.md). SOAK_ARGS="--database postgresql --duration 600".
+SOAK_ARGS ?=
+
+soak: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+# Crash safety at full size: 10,000 signed activities per database while kill -9 hits the
+# server and the workers (tests/crash.py); prints the figures. `make test` runs a smaller count.
+CRASH_ACTIVITIES ?= 10000
+
+crash: $(VENV)/.installed-test
+	FEDSKILLS_TEST_CRASH_ACTIVITIES=$(CRASH_ACTIVITIES) $(BIN)/pytest tests/test_crash_safety.py -k kill_9 -s
+
+# The long fuzz run (tests/fuzz): over 100,000 Hypothesis and schemathesis inputs against the inbox
+# and the JSON API, SQLite and PostgreSQL in parallel; prints the inputs per target. `make test`
+# runs a few hundred. FUZZ_SCALE=0.1 for a shorter run.
+FUZZ_SCALE ?= 1
+
+fuzz: $(VENV)/.installed-test
+	FEDSKILLS_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/python -m tests.fuzz.run
 
 # Three seeded instances on 127.0.0.1 to click around in, until Ctrl-C (docs/demo.py).
 # DEMO_ARGS="--port-base 8001" picks the ports.

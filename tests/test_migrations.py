@@ -132,3 +132,62 @@ async def test_0009_gives_existing_tokens_read_and_write_on_postgres(
     fresh_postgres_url: str,
 ) -> None:
     await _check_0009(fresh_postgres_url)
+
+
+async def _check_0010(url: str) -> None:
+    """0010 changes PostgreSQL's trigger function to lock users in id order (SQLite keeps
+    its triggers); down and up again, the triggers still bump both people."""
+    db = Database.open(url)
+    postgres = db.dialect == "postgresql"
+    source = "SELECT prosrc FROM pg_proc WHERE proname = 'bump_profile_version'"
+    try:
+        await upgrade(db)
+        if postgres:
+            async with db.connection() as conn:
+                assert (
+                    "ORDER BY id FOR NO KEY UPDATE"
+                    in (await conn.execute(text(source))).scalar_one()
+                )
+        async with db.transaction() as conn:
+            await conn.run_sync(_downgrade, "0009")
+        assert await current_revisions(db) == {"0009"}
+        if postgres:
+            async with db.connection() as conn:
+                assert "FOR NO KEY UPDATE" not in (await conn.execute(text(source))).scalar_one()
+        await upgrade(db)
+        assert await current_revisions(db) == head_revisions()
+        async with db.transaction() as conn:
+            for name in ("a", "b"):
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (username, display_name, summary, is_admin,"
+                        " rsa_private_pem, rsa_public_pem, ed25519_private, ed25519_public,"
+                        " created_at) VALUES (:n, '', '', false, '', '', '', '',"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"n": name},
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO endorsements (public_id, uri, subject, subject_user_id,"
+                    " skill_key, endorser, endorser_user_id, kind, attestation, comment,"
+                    " document, created_at) SELECT 'p', 'u', 's', b.id, 'k', 'e', a.id,"
+                    " 'endorsement', 'proof', '', '{}', CURRENT_TIMESTAMP"
+                    " FROM users a, users b WHERE a.username = 'a' AND b.username = 'b'"
+                )
+            )
+        async with db.connection() as conn:
+            versions = (
+                await conn.execute(text("SELECT profile_version FROM users ORDER BY username"))
+            ).scalars()
+            assert list(versions) == [1, 1]
+    finally:
+        await db.close()
+
+
+async def test_0010_goes_down_and_up_on_sqlite(tmp_path: Path) -> None:
+    await _check_0010(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+
+
+async def test_0010_goes_down_and_up_on_postgres(fresh_postgres_url: str) -> None:
+    await _check_0010(fresh_postgres_url)

@@ -90,18 +90,9 @@ async def endorse(
         skill_uri, name = vocabulary.skill_uri(uris.skills(local_name), key), skill
     now = datetime.now(UTC)
     public_id = new_id()
-    async with fed.db.transaction() as conn:
-        owner = None
-        if local_name is not None:
-            owner = await users.get_by_username(conn, local_name)
-            found = None if owner is None else await skill_store.get(conn, owner.id, key)
-            if owner is None or found is None:
-                raise EndorsementError(f"{card.acct} has no such skill", 404)
-            name = found.name
-            if not await policies.allowed(fed, conn, owner, me, action="endorse"):
-                raise EndorsementError(f"{local_name} does not take endorsements from you", 403)
-        if await store.find(conn, endorser=me, subject=subject, skill_key=key) is not None:
-            raise EndorsementError("you have already endorsed this skill", 409)
+    async with fed.db.connection() as conn:
+        owner, name = await _can_endorse(fed, conn, me, subject, local_name, card, key, name)
+        # Signed once, outside the transaction below, which may run more than once.
         document = await proofs.sign(
             fed,
             conn,
@@ -119,13 +110,26 @@ async def endorse(
                 followers=uris.followers(user.username),
             ),
         )
+    signed_name = name
+    owner_id = owner.id if owner else None
+
+    async def work(conn: Connection) -> EndorsementRow:  # database only: it may run again
+        # The insert's trigger bumps both profiles: take both rows first, in id order.
+        # The checks come after, so a skill removed meanwhile (removal locks the same
+        # rows) is seen gone.
+        await users.lock_users(conn, (user.id, owner_id))
+        found_owner, found_name = await _can_endorse(
+            fed, conn, me, subject, local_name, card, key, signed_name
+        )
+        if found_name != signed_name:  # the skill was removed and declared again meanwhile
+            raise EndorsementError(f"{card.acct} changed this skill; try again", 409)
         row = await store.add(
             conn,
             NewEndorsement(
                 public_id=public_id,
                 uri=document["id"],
                 subject=subject,
-                subject_user_id=owner.id if owner else None,
+                subject_user_id=found_owner.id if found_owner else None,
                 skill_key=key,
                 endorser=me,
                 endorser_user_id=user.id,
@@ -151,13 +155,47 @@ async def endorse(
             cc=[activities.PUBLIC, uris.followers(user.username)],
         )
         await queue(conn, create, user_id=user.id, inboxes=inboxes, now=now)
-        await _post_note(fed, conn, user, card, name, comment, now)
-        if owner is not None:
+        await _post_note(fed, conn, user, card, signed_name, comment, now)
+        if found_owner is not None:
             await notifications.add(
-                conn, user_id=owner.id, kind="endorsement", actor=me, subject=public_id, now=now
+                conn,
+                user_id=found_owner.id,
+                kind="endorsement",
+                actor=me,
+                subject=public_id,
+                now=now,
             )
+        return row
+
+    row = await fed.db.run_in_transaction(work)
     trust.note(fed, [trust.Signal(me, subject, "endorsement", key)])
     return row
+
+
+async def _can_endorse(
+    fed: Federation,
+    conn: Connection,
+    me: str,
+    subject: str,
+    local_name: str | None,
+    card: actors.Card,
+    key: str,
+    name: str,
+) -> tuple[User | None, str]:
+    """(the local owner or None, the skill's name) if ``me`` may endorse ``subject``'s
+    skill ``key`` now; raises EndorsementError otherwise."""
+    owner = None
+    if local_name is not None:
+        owner = await users.get_by_username(conn, local_name)
+        found = None if owner is None else await skill_store.get(conn, owner.id, key)
+        if owner is None or found is None:
+            raise EndorsementError(f"{card.acct} has no such skill", 404)
+        name = found.name
+        if not await policies.allowed(fed, conn, owner, me, action="endorse"):
+            raise EndorsementError(f"{local_name} does not take endorsements from you", 403)
+    if await store.find(conn, endorser=me, subject=subject, skill_key=key) is not None:
+        raise EndorsementError("you have already endorsed this skill", 409)
+    return owner, name
 
 
 async def _post_note(
@@ -213,10 +251,13 @@ async def withdraw(fed: Federation, user: User, public_id: str) -> bool:
             subject = await actors.card(fed, found.subject)
         except actors.ActorUnavailable:
             subject = None
-    async with fed.db.transaction() as conn:
+
+    async def work(conn: Connection) -> EndorsementRow | None:  # database only: may run again
         row = await store.get(conn, public_id)
         if row is None or row.endorser_user_id != user.id:
-            return False
+            return None
+        # The delete's trigger bumps both profiles: take both rows in id order.
+        await users.lock_users(conn, (row.subject_user_id, row.endorser_user_id))
         await store.remove(conn, row.id)
         inboxes = set(await follows.follower_inboxes(conn, me))
         if subject is not None and subject.inbox:
@@ -231,6 +272,11 @@ async def withdraw(fed: Federation, user: User, public_id: str) -> bool:
             cc=[activities.PUBLIC, uris.followers(user.username)],
         )
         await queue(conn, delete, user_id=user.id, inboxes=inboxes, now=now)
+        return row
+
+    row = await fed.db.run_in_transaction(work)
+    if row is None:
+        return False
     kind = trust.signal_of(row.kind, row.attestation)
     trust.note(fed, [trust.Signal(me, row.subject, kind, row.skill_key)], removed=True)
     return True

@@ -140,7 +140,8 @@ async def delete(fed: Federation, admin: User, username: str, confirmation: str)
     confirmation does not match, "" for one's own or an already deleted account).
     """
     now = datetime.now(UTC)
-    async with fed.db.transaction() as conn:
+
+    async def work(conn: Connection) -> User:  # database only: it may run again
         user = await _account(conn, admin, username, "delete")
         if confirmation.strip().lower() != user.username:
             raise ModerationError(
@@ -165,6 +166,9 @@ async def delete(fed: Federation, admin: User, username: str, confirmation: str)
         await queue(conn, gone, user_id=user.id, inboxes=inboxes, now=now)
         # Purges everything else, follow relations (kept by actor URI) included.
         await users.tombstone(conn, user.id, now, actor=actor)
+        return user
+
+    user = await fed.db.run_in_transaction(work)
     # This process's caches must not serve the old profile and keys.
     fed.ed25519_keys.pop(fed.uris.ed25519_key(user.username), None)
     fed.forget_profiles()

@@ -55,7 +55,8 @@ async def update_profile(
         if policy is not None and policy not in {a.value for a in Audience}:
             raise InvalidProfile("a policy is one of " + ", ".join(a.value for a in Audience))
     now = datetime.now(UTC)
-    async with fed.db.transaction() as conn:
+
+    async def work(conn: Connection) -> User:  # database only: it may run again
         updated = await users.update_profile(
             conn,
             user.id,
@@ -70,7 +71,9 @@ async def update_profile(
         )
         assert updated is not None
         await queue_actor_update(fed, conn, updated, now)
-    return updated
+        return updated
+
+    return await fed.db.run_in_transaction(work)
 
 
 async def queue_actor_update(fed: Federation, conn: Connection, user: User, now: datetime) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from ..domain import skills as skill_rules
 from ..domain.skills import InvalidSkill
 from ..federation import activities, markup, vocabulary
-from ..store import endorsements, follows, notes
+from ..store import endorsements, follows, notes, users
 from ..store import skills as skill_store
 from ..store.db import Connection
 from ..store.skills import SkillRow
@@ -52,7 +52,8 @@ async def declare(fed: Federation, user: User, name: str, taxonomy: str | None =
     """Add a self-declared skill. Raises InvalidSkill or SkillError (already there)."""
     skill = skill_rules.make(name, taxonomy)
     now = datetime.now(UTC)
-    async with fed.db.transaction() as conn:
+
+    async def work(conn: Connection) -> SkillRow:  # database only: it may run again
         row = await skill_store.add(
             conn,
             user_id=user.id,
@@ -65,7 +66,9 @@ async def declare(fed: Federation, user: User, name: str, taxonomy: str | None =
         if row is None:
             raise SkillError(f"{skill.name} is already on your profile")
         await announce(fed, conn, user, row, None, now)
-    return row
+        return row
+
+    return await fed.db.run_in_transaction(work)
 
 
 async def remove(fed: Federation, user: User, key: str) -> bool:
@@ -73,10 +76,15 @@ async def remove(fed: Federation, user: User, key: str) -> bool:
     now = datetime.now(UTC)
     uris = fed.uris
     me = uris.actor(user.username)
-    async with fed.db.transaction() as conn:
+
+    async def work(conn: Connection) -> bool:  # database only: it may run again
         skill = await skill_store.get(conn, user.id, key)
         if skill is None:
             return False
+        # Deleting the endorsements bumps the profile of each local endorser as well as
+        # ours (triggers): take all those rows now, in id order, not one by one.
+        endorsers = await endorsements.endorser_ids_of_skill(conn, user.id, key)
+        await users.lock_users(conn, {user.id, *endorsers})
         await skill_store.remove(conn, user.id, key)
         await endorsements.remove_of_skill(conn, user.id, key)
         inboxes = await follows.follower_inboxes(conn, me)
@@ -104,7 +112,9 @@ async def remove(fed: Federation, user: User, key: str) -> bool:
         removal["target"] = uris.skills(user.username)
         await queue(conn, removal, user_id=user.id, inboxes=inboxes, now=now)
         await queue_actor_update(fed, conn, user, now)
-    return True
+        return True
+
+    return await fed.db.run_in_transaction(work)
 
 
 async def announce(

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 CONNECT_TIMEOUT = 10.0
+
+log = logging.getLogger("fediverse_skills.store")
+
+T = TypeVar("T")
+
+# PostgreSQL SQLSTATEs after which the whole transaction may simply be run again:
+# serialization_failure and deadlock_detected.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+RETRY_BASE_DELAY = 0.02  # seconds; doubled per attempt, with full jitter
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -74,6 +85,41 @@ class Database:
         async with self.engine.begin() as conn:
             yield conn
 
+    async def run_in_transaction(
+        self, work: Callable[[AsyncConnection], Awaitable[T]], *, attempts: int = 4
+    ) -> T:
+        """Run ``work`` in a transaction of its own and commit; when PostgreSQL aborts it
+        for a deadlock or a serialization failure, roll back and run it again (up to
+        ``attempts`` times in all, after a short jittered pause), then re-raise.
+
+        ``work`` may be called more than once, so it must do nothing but database work
+        on ``conn``: no network requests, no changes to memory that outlive the call
+        (compute those before, or apply them after, from what it returns). Any other
+        exception is raised at once, after the rollback.
+        """
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.engine.begin() as conn:
+                    return await work(conn)
+            except DBAPIError as exc:
+                state = sqlstate(exc)
+                if state not in TRANSIENT_SQLSTATES or attempt == attempts:
+                    raise
+                # Full jitter, so that the aborted transactions do not meet again.
+                delay = random.uniform(0, RETRY_BASE_DELAY * 2 ** (attempt - 1))  # noqa: S311
+                log.info(
+                    "transaction aborted by the database (SQLSTATE %s), attempt %d of %d; "
+                    "retrying in %.0f ms",
+                    state,
+                    attempt,
+                    attempts,
+                    delay * 1000,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads, without an explicit transaction block."""
@@ -100,6 +146,25 @@ class Database:
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages and logs."""
         return self.engine.url.render_as_string(hide_password=True)
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (PostgreSQL's five-character code), or None.
+
+    SQLAlchemy wraps the driver's exception in ``exc.orig``; asyncpg's (and SQLAlchemy's
+    adapter around it) carry ``sqlstate``, psycopg's ``sqlstate`` or ``pgcode``. The chain
+    of causes is followed too, since the adapter keeps asyncpg's own exception there."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for attribute in ("sqlstate", "pgcode"):
+            value = getattr(current, attribute, None)
+            if isinstance(value, str) and value:
+                return value
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return None
 
 
 def describe_error(exc: BaseException) -> str:

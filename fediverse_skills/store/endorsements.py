@@ -140,6 +140,21 @@ async def remove(conn: AsyncConnection, endorsement_id: int) -> bool:
     return bool(result.rowcount)
 
 
+async def endorser_ids_of_skill(conn: AsyncConnection, user_id: int, skill_key: str) -> set[int]:
+    """The ids of the local people who endorsed the user's skill (whose rows removing
+    its endorsements also bumps)."""
+    rows = await conn.execute(
+        select(endorsements.c.endorser_user_id)
+        .where(
+            endorsements.c.subject_user_id == user_id,
+            endorsements.c.skill_key == skill_key,
+            endorsements.c.endorser_user_id.is_not(None),
+        )
+        .distinct()
+    )
+    return {int(r[0]) for r in rows}
+
+
 async def remove_of_skill(conn: AsyncConnection, user_id: int, skill_key: str) -> int:
     result = await conn.execute(
         delete(endorsements).where(

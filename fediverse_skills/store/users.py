@@ -115,6 +115,29 @@ async def insert_user(conn: AsyncConnection, new: NewUser) -> User:
     return User(**result.one()._asdict())
 
 
+async def lock_users(conn: AsyncConnection, user_ids: Iterable[int | None]) -> None:
+    """Lock the rows of ``user_ids`` (None and repeats ignored) for the rest of the
+    caller's transaction, in ascending id order.
+
+    Triggers bump ``profile_version`` of every user whose skills or endorsements a
+    statement changes, so one transaction may lock several users' rows, in whatever order
+    the rows come. Two transactions taking the same rows in opposite orders deadlock;
+    locking them all up front, always in the same order, avoids that. PostgreSQL only:
+    SQLite has one writer at a time, so there it does nothing."""
+    if conn.dialect.name != "postgresql":
+        return
+    listed = sorted({i for i in user_ids if i is not None})
+    # FOR NO KEY UPDATE, as the triggers' UPDATE takes: foreign-key checks of rows that
+    # name these users (FOR KEY SHARE) are not held up.
+    for start in range(0, len(listed), 500):
+        await conn.execute(
+            select(users.c.id)
+            .where(users.c.id.in_(listed[start : start + 500]))
+            .order_by(users.c.id)
+            .with_for_update(key_share=True)
+        )
+
+
 async def get_by_username(conn: AsyncConnection, username: str) -> User | None:
     row = (
         await conn.execute(select(*_PUBLIC_COLUMNS).where(users.c.username == username))
@@ -246,14 +269,22 @@ async def tombstone(conn: AsyncConnection, user_id: int, now: datetime, *, actor
     Outgoing activities and their deliveries stay, so the Delete is still delivered.
     Returns False when there is no such user.
     """
+    # The endorsements' triggers bump every user on either side: lock them all first,
+    # in id order (see lock_users).
+    touched = (
+        (endorsements.c.subject_user_id == user_id)
+        | (endorsements.c.endorser_user_id == user_id)
+        | (endorsements.c.subject == actor)
+        | (endorsements.c.endorser == actor)
+    )
+    affected: set[int | None] = {user_id}
+    for row in await conn.execute(
+        select(endorsements.c.subject_user_id, endorsements.c.endorser_user_id).where(touched)
+    ):
+        affected.update(row)
+    await lock_users(conn, affected)
     for table, where in (
-        (
-            endorsements,
-            (endorsements.c.subject_user_id == user_id)
-            | (endorsements.c.endorser_user_id == user_id)
-            | (endorsements.c.subject == actor)
-            | (endorsements.c.endorser == actor),
-        ),
+        (endorsements, touched),
         (
             suggestions,
             (suggestions.c.subject_user_id == user_id)
