@@ -39,8 +39,8 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def pg(backend: str) -> None:
-    if backend != "postgres":
-        pytest.skip(POSTGRES_ONLY)
+    """For the tests marked ``postgres_only`` (their SQLite variant is not collected)."""
+    assert backend == "postgres", POSTGRES_ONLY
 
 
 # ----------------------------------------------------------------------------- the retry
@@ -85,6 +85,7 @@ async def _insert(conn: AsyncConnection, key: str) -> None:
     )
 
 
+@pytest.mark.postgres_only
 async def test_a_transient_failure_is_retried_and_its_writes_rolled_back(
     db: Database, pg: None
 ) -> None:
@@ -106,6 +107,7 @@ async def test_a_transient_failure_is_retried_and_its_writes_rolled_back(
     assert keys == ["k3"]
 
 
+@pytest.mark.postgres_only
 async def test_a_transient_failure_is_raised_after_the_last_attempt(db: Database, pg: None) -> None:
     calls = 0
 
@@ -251,6 +253,7 @@ def _retried(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "SQLSTATE 40P01" in r.getMessage()]
 
 
+@pytest.mark.postgres_only
 async def test_removing_a_skill_survives_a_deadlock(
     db: Database, fed: Federation, raw: asyncpg.Connection, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -274,6 +277,7 @@ async def test_removing_a_skill_survives_a_deadlock(
     assert await _scalar(db, summaries) == 2  # the other transaction committed too
 
 
+@pytest.mark.postgres_only
 async def test_endorsing_survives_a_deadlock(
     db: Database, fed: Federation, raw: asyncpg.Connection, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -297,6 +301,7 @@ async def test_endorsing_survives_a_deadlock(
     assert await _scalar(db, creates) == 3
 
 
+@pytest.mark.postgres_only
 async def test_withdrawing_survives_a_deadlock(
     db: Database, fed: Federation, raw: asyncpg.Connection, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -316,6 +321,7 @@ async def test_withdrawing_survives_a_deadlock(
     assert await _scalar(db, deletes) == 1
 
 
+@pytest.mark.postgres_only
 async def test_the_trigger_locks_subject_and_endorser_in_id_order(
     db: Database, raw: asyncpg.Connection
 ) -> None:
@@ -358,6 +364,7 @@ async def test_the_trigger_locks_subject_and_endorser_in_id_order(
 # ----------------------------------------------------------------------------- under load
 
 
+@pytest.mark.postgres_only
 async def test_people_endorsing_and_removing_skills_at_once_get_no_500(
     client: httpx.AsyncClient, db: Database, pg: None
 ) -> None:
