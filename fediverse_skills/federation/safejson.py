@@ -88,22 +88,25 @@ def loads_object(
     if not isinstance(value, dict):
         raise JsonError("the JSON top level is not an object")
     if "\\u" in text:  # only an escape can make a NUL or a lone surrogate
-        problem = _unstorable(value)
+        problem = unstorable(value)
         if problem is not None:
             raise JsonError(problem)
     return value
 
 
-def _unstorable(value: Any) -> str | None:
+def unstorable(value: Any) -> str | None:
     """Why a parsed document holds a string no database takes, or None. JSON escapes can
     spell a NUL (``\\u0000``, refused by PostgreSQL) or a lone surrogate (``\\ud800``,
-    which no UTF-8 encoder takes)."""
+    which no UTF-8 encoder takes); so can the raw bytes ``json.loads`` decodes with
+    surrogatepass."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return "a string holds a NUL character (\\u0000)"
+                return (
+                    "a string holds a NUL character (\\u0000): control characters cannot be stored"
+                )
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:

@@ -4,7 +4,8 @@ The handles that callers pass around are re-exported here, so that web/ needs no
 from the layers below.
 """
 
+from ..federation.safejson import unstorable
 from ..store.db import Database, DatabaseUnavailable
 from ..store.users import User
 
-__all__ = ["Database", "DatabaseUnavailable", "User"]
+__all__ = ["Database", "DatabaseUnavailable", "User", "unstorable"]

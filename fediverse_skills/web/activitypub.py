@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ..services import access, documents
 from . import context, pages
+from .inbox import signed_url
 from .responses import activity_json, page_number
 
 
@@ -24,10 +25,7 @@ async def signed_reader(request: Request) -> str | None:
     if not context.settings(request).authorized_fetch:
         return None
     fed = context.fed(request)
-    raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    url = fed.uris.base_url + raw_path.decode("latin-1")
-    if request.url.query:
-        url += "?" + request.url.query
+    url = signed_url(fed.uris.base_url, request.scope)
     try:
         return await access.reader(fed, url=url, headers=request.headers.items(), required=True)
     except access.AccessRefused as exc:

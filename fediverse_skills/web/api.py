@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..services import User, follows, outbox, profiles, tokens
+from ..services import User, follows, outbox, profiles, tokens, unstorable
 from ..services.outbox import InvalidNote
 from . import context
 from .openapi import OPENAPI
@@ -78,33 +78,10 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise HTTPException(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HTTPException(400, "the body must be a JSON object")
-    problem = _unstorable(data)
+    problem = unstorable(data)
     if problem is not None:
         raise HTTPException(400, problem)
     return data
-
-
-def _unstorable(data: dict[str, Any]) -> str | None:
-    """Why the body holds a string no database takes (not even to look something up), or
-    None: a NUL (PostgreSQL refuses it), or a lone surrogate, which JSON's ``\\ud800``
-    escape decodes to, and so do its UTF-8-like bytes (``json.loads`` decodes bytes with
-    surrogatepass)."""
-    stack: list[Any] = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return "a string holds NUL (\\u0000): control characters cannot be stored"
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return "a string holds a lone surrogate (U+D800 to U+DFFF)"
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
 
 
 def only_fields(data: dict[str, Any], *known: str) -> None:

@@ -77,5 +77,5 @@ class ClientAddress:
             if values:
                 address = forwarded_client(client[0], ",".join(values), self.proxies)
                 if address != client[0]:
-                    scope = {**scope, "client": (address, 0), "fediverse_skills.peer": client}
+                    scope = {**scope, "client": (address, 0)}
         await self.app(scope, receive, send)

@@ -64,11 +64,7 @@ async def _handle(fed: Federation, scope: Scope, receive: Receive, recipient: st
     if not documents.accepts_inbox_post(content_type):
         raise _Refusal(415, "Content-Type must be application/activity+json")
     body = await _read_body(scope, receive)
-    raw_path = scope.get("raw_path") or scope["path"].encode()
-    query = scope.get("query_string", b"")
-    url = fed.uris.base_url + raw_path.decode("latin-1")
-    if query:
-        url += "?" + query.decode("latin-1")
+    url = signed_url(fed.uris.base_url, scope)
     try:
         receipt = await inbox.receive(
             fed, method="POST", url=url, headers=headers, body=body, recipient=recipient
@@ -78,6 +74,25 @@ async def _handle(fed: Federation, scope: Scope, receive: Receive, recipient: st
     return receipt.activity_id
 
 
+def signed_url(base_url: str, scope: Scope) -> str:
+    """The URL a signer covered: our public origin, then the path and query as received."""
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
+    url = base_url + raw_path.decode("latin-1")
+    return f"{url}?{query.decode('latin-1')}" if query else url
+
+
+def inbox_recipient(scope: Scope) -> tuple[bool, str | None]:
+    """Whether this is an inbox POST, and for which local user (None: a shared inbox)."""
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return False, None
+    path: str = scope["path"]
+    match = _USER_INBOX.fullmatch(path)
+    if match is not None:
+        return True, match.group(1).lower()
+    return path in _SHARED, None
+
+
 class InboxFastPath:
     """ASGI wrapper that answers inbox POSTs itself and passes everything else on."""
 
@@ -85,15 +100,10 @@ class InboxFastPath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            path: str = scope["path"]
-            recipient: str | None = None
-            match = _USER_INBOX.fullmatch(path)
-            if match is not None:
-                recipient = match.group(1).lower()
-            if match is not None or path in _SHARED:
-                await self._inbox(scope, receive, send, recipient)
-                return
+        is_inbox, recipient = inbox_recipient(scope)
+        if is_inbox:
+            await self._inbox(scope, receive, send, recipient)
+            return
         await self.app(scope, receive, send)
 
     async def _inbox(

@@ -14,17 +14,13 @@ import hashlib
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.ratelimits import RateLimiter, retry_after
+from .inbox import inbox_recipient
 from .responses import send_json
 
 __all__ = ["RateLimits"]
 
 # A client that was refused (401, 403) this many times a period is refused for a while.
 _REFUSALS = frozenset({401, 403})
-
-
-def _is_inbox(scope: Scope) -> bool:
-    path: str = scope["path"]
-    return scope["method"] == "POST" and (path == "/inbox" or path.endswith("/inbox"))
 
 
 def _token_key(scope: Scope) -> str | None:
@@ -49,7 +45,7 @@ class RateLimits:
             await self.app(scope, receive, send)
             return
         is_api = scope["path"].startswith("/api/")
-        if not is_api and not _is_inbox(scope):
+        if not is_api and not inbox_recipient(scope)[0]:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
